@@ -1,0 +1,1 @@
+"""EEG side: channel layout, differential-entropy features, scaling, augmentation."""
