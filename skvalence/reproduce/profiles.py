@@ -1,0 +1,46 @@
+"""Run profiles of the main job: how much work each step does.
+
+``quick`` keeps ``make demo`` within minutes on two CPU cores; ``paper`` follows the
+paper's sizes (36-model zoo, 25 strategies x 5 seeds, 10-member ensemble).
+"""
+
+from __future__ import annotations
+
+PROFILES = {
+    "quick": {
+        "n_subjects": 123,
+        "tracking_permutations": 1000,
+        "tracking_random_directions": 200,
+        "zero_shot_max_texts": 2000,
+        "zoo_architectures": ("mlp", "axial"),
+        "zoo_seeds": (0, 1, 2),
+        "zoo_epochs": (15,),
+        "sweep_strategies": ("aux_mse", "frontal_mask", "procrustes", "rsa", "class_prototype_distill"),
+        "sweep_seeds": (0, 1, 2),
+        "decoder_epochs": 15,
+        "ensemble_seeds": (42, 123, 456, 789, 2025),
+        "ensemble_epochs": (10, 15),
+    },
+    "paper": {
+        "n_subjects": 123,
+        "tracking_permutations": 10000,
+        "tracking_random_directions": 1000,
+        "zero_shot_max_texts": None,
+        "zoo_architectures": ("mlp", "axial", "dgcnn", "cnn"),
+        "zoo_seeds": (0, 1, 2),
+        "zoo_epochs": (50, 100, 150),
+        "sweep_strategies": None,
+        "sweep_seeds": (42, 123, 456, 789, 2025),
+        "decoder_epochs": 100,
+        "ensemble_seeds": (42, 123, 456, 789, 2025),
+        "ensemble_epochs": (100, 150),
+    },
+}
+
+
+def get_profile(name):
+    """Settings of a named profile (a fresh dict the caller may change)."""
+    try:
+        return dict(PROFILES[name])
+    except KeyError:
+        raise ValueError(f"Unknown profile {name!r}; choose one of {sorted(PROFILES)}") from None
