@@ -1,0 +1,25 @@
+"""Datasets: FACED and SEED-V loaders, a simulated FACED-like cohort, and writers.
+
+Every loader returns a :class:`sklearn.utils.Bunch` with ``X``, ``y`` (class
+index), ``class_names``, ``subject``, ``stimulus``, ``window``, ``valence``
+(-1/0/+1), ``ch_names``, ``bands`` (DE) or ``sfreq`` (raw), ``description``
+and ``source``. Pickled files are read with an allow-listing unpickler
+(:func:`safe_load_pickle`), so a tampered download cannot run code.
+"""
+
+from ._safe_pickle import UnsafePickleError, safe_load_npz, safe_load_pickle
+from .faced import load_faced
+from .seedv import load_seedv
+from .simulated import make_faced_like
+from .writers import write_faced_like, write_seedv_like
+
+__all__ = [
+    "load_faced",
+    "load_seedv",
+    "make_faced_like",
+    "write_faced_like",
+    "write_seedv_like",
+    "safe_load_pickle",
+    "safe_load_npz",
+    "UnsafePickleError",
+]

@@ -86,13 +86,13 @@ class RunContext:
     def check_data(self):
         """Fail early, before any training, when ``data_dir`` lacks the dataset's layout."""
         if self.dataset_name == "faced":
-            from ..datasets.faced import check_faced_layout
+            from ..datasets.faced import faced_subject_files
 
-            check_faced_layout(self.data_dir)
+            faced_subject_files(self.data_dir, kind="de")
         elif self.dataset_name == "seedv":
-            from ..datasets.seedv import check_seedv_layout
+            from ..datasets.seedv import _feature_folder
 
-            check_seedv_layout(self.data_dir)
+            _feature_folder(self.data_dir)
 
     @functools.cached_property
     def vaxis(self):

@@ -1,0 +1,197 @@
+"""Loader for the DE features of SEED-V (Liu et al., 2021; BCMI, SJTU).
+
+SEED-V: 16 subjects, 3 sessions x 15 film clips (three per emotion), 62-channel
+EEG. The release's ``EEG_DE_features/{subject}_123.npz`` holds, under the keys
+``data`` and ``label``, the *bytes of a pickled dict* keyed by the 45 trials
+(0-14 session 1, 15-29 session 2, 30-44 session 3).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+from tqdm.auto import tqdm
+
+from ..eeg.montage import SEEDV_CHANNELS
+from ..emotions import SEEDV_CLASSES, SEEDV_VALENCE
+from ._bunch import check_subjects, de_feature_names
+from ._safe_pickle import safe_load_npz
+
+__all__ = ["load_seedv", "SEEDV_BANDS"]
+
+#: DE bands of the SEED family's feature files (Hz), in file order.
+SEEDV_BANDS = {
+    "delta": (1.0, 4.0),
+    "theta": (4.0, 8.0),
+    "alpha": (8.0, 14.0),
+    "beta": (14.0, 31.0),
+    "gamma": (31.0, 50.0),
+}
+_SUBJECTS = tuple(range(1, 17))
+_N_TRIALS = 45
+_TRIALS_PER_SESSION = 15
+_N_FEATURES = len(SEEDV_CHANNELS) * len(SEEDV_BANDS)
+_FILE = re.compile(r"^(\d+)_123\.npz$")
+_LAYOUTS = ("channel_major", "band_major")
+
+
+def _feature_folder(path):
+    path = Path(path)
+    folder = path if path.name == "EEG_DE_features" else path / "EEG_DE_features"
+    if not folder.is_dir():
+        raise ValueError(
+            f"{path} does not look like a SEED-V root: expected the folder {folder} "
+            "holding files like {subject}_123.npz (e.g. 1_123.npz)"
+        )
+    files = {}
+    for entry in folder.iterdir():
+        match = _FILE.match(entry.name)
+        if match and entry.is_file():
+            files[int(match.group(1))] = entry
+    if not files:
+        raise ValueError(f"no SEED-V files in {folder}: expected files like 1_123.npz")
+    return folder, dict(sorted(files.items()))
+
+
+def _trial_dict(values, key, file):
+    if key not in values:
+        raise ValueError(f"{file}: missing key {key!r} (expected 'data' and 'label')")
+    table = values[key]
+    if not isinstance(table, dict):
+        raise ValueError(f"{file}: {key!r} should be a pickled dict of trials, got {type(table).__name__}")
+    try:
+        keys = sorted(int(k) for k in table)
+    except (TypeError, ValueError):
+        raise ValueError(f"{file}: {key!r} trial keys must be integers 0-44, got {list(table)[:5]}") from None
+    if keys != list(range(_N_TRIALS)):
+        raise ValueError(f"{file}: {key!r} should hold trials 0-44, got {len(keys)} trial(s): {keys[:5]}...")
+    return {int(k): np.asarray(v) for k, v in table.items()}
+
+
+def _check_trial(file, trial, data, label):
+    if data.ndim != 2 or data.shape[1] != _N_FEATURES:
+        raise ValueError(f"{file}: trial {trial} data should have shape (n_windows, {_N_FEATURES}), got {data.shape}")
+    if label.shape != (data.shape[0],):
+        raise ValueError(f"{file}: trial {trial} label should have shape ({data.shape[0]},), got {label.shape}")
+    if not np.issubdtype(data.dtype, np.number) or not np.all(np.isfinite(data)):
+        raise ValueError(f"{file}: trial {trial} data must be finite numbers")
+    if not np.issubdtype(label.dtype, np.number) or np.any((label != np.round(label)) | (label < 0) | (label > 4)):
+        raise ValueError(f"{file}: trial {trial} labels must be integers 0-4, got {np.unique(label)}")
+
+
+def _read_subject(file, feature_layout):
+    values = safe_load_npz(file)
+    data, label = _trial_dict(values, "data", file), _trial_dict(values, "label", file)
+    blocks = []
+    for trial in range(_N_TRIALS):
+        x, y = data[trial], label[trial]
+        _check_trial(file, trial, x, y)
+        if feature_layout == "band_major":
+            x = x.reshape(len(x), len(SEEDV_BANDS), len(SEEDV_CHANNELS)).transpose(0, 2, 1).reshape(len(x), -1)
+        blocks.append((trial, x, y.astype(np.int64)))
+    return blocks
+
+
+def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=1):
+    """Load SEED-V's differential-entropy features into a Bunch of 4-s windows.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The dataset root holding ``EEG_DE_features/`` (or that folder itself),
+        with one ``{subject}_123.npz`` per subject (subjects 1-16). Each file's
+        ``data`` and ``label`` keys hold the bytes of a pickled dict of 45
+        trials; ``data[t]`` is ``(n_windows, 310)`` and ``label[t]`` is
+        ``(n_windows,)`` with the emotion 0-4 (disgust, fear, sad, neutral,
+        happy). The pickles are read with an allow-listing unpickler, so a
+        tampered file cannot run code.
+    subjects : list of int, optional
+        Subject ids (1-16); ``None`` loads all present, sorted.
+    feature_layout : {"channel_major", "band_major"}, default="channel_major"
+        How the 310 columns are ordered in the files. The release's 310 =
+        62 channels x 5 bands; we read it channel-major (``FP1_delta, ...,
+        FP1_gamma, FPZ_delta, ...``), the convention of common SEED-V loaders
+        (e.g. torcheeg reshapes each row to (62, 5)). This is an assumption
+        we could not check against official documentation; pass
+        ``"band_major"`` if your copy is ordered (5, 62) and it is reordered
+        to channel-major.
+    verbose : int, default=1
+        Show a progress bar over subjects; ``0`` silences it.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``X`` ``(n, 310)`` channel-major, one row per DE window of the release
+        (4 s, non-overlapping); ``y`` emotion index into ``class_names``
+        (:data:`skvalence.emotions.SEEDV_CLASSES`); ``subject`` (1-16);
+        ``session`` (0-2, = global trial // 15); ``trial`` (0-14 within the
+        session, = global trial % 15); ``stimulus`` (the global trial id 0-44:
+        the same film clip for every subject, since all subjects saw the
+        same clips in the same order); ``window`` (row index within the
+        trial); ``valence`` per row from :data:`skvalence.emotions.SEEDV_VALENCE`
+        (disgust, fear, sad -> -1; neutral -> 0; happy -> +1); ``ch_names``
+        (62); ``bands`` (delta 1-4, theta 4-8, alpha 8-14, beta 14-31,
+        gamma 31-50 Hz); ``feature_names``; ``description``; ``source``.
+
+    Raises
+    ------
+    ValueError
+        If the layout is missing, a subject has no file, or a file is
+        truncated, unsafe or malformed (the message names the file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from skvalence.datasets import write_seedv_like
+    >>> rng = np.random.default_rng(0)
+    >>> data = {1: {t: rng.normal(size=(3, 310)) for t in range(45)}}
+    >>> labels = {1: {t: np.full(3, t % 5) for t in range(45)}}
+    >>> root = tempfile.mkdtemp()
+    >>> _ = write_seedv_like(root, data, labels)
+    >>> seedv = load_seedv(root, verbose=0)
+    >>> seedv.X.shape, seedv.session.max(), seedv.class_names[seedv.y[3]]
+    ((135, 310), np.int64(2), 'fear')
+    """
+    if feature_layout not in _LAYOUTS:
+        raise ValueError(f"feature_layout must be one of {_LAYOUTS}, got {feature_layout!r}")
+    subjects = check_subjects(subjects, _SUBJECTS)
+    folder, files = _feature_folder(path)
+    if subjects is None:
+        subjects = [s for s in files if s in _SUBJECTS]
+    missing = [s for s in subjects if s not in files]
+    if missing:
+        raise ValueError(f"no file in {folder} for subject(s) {missing} (expected e.g. {missing[0]}_123.npz)")
+
+    columns = {k: [] for k in ("X", "y", "subject", "stimulus", "window")}
+    for subject in tqdm(subjects, desc="SEED-V", disable=not verbose):
+        for trial, x, y in _read_subject(files[subject], feature_layout):
+            n = len(x)
+            columns["X"].append(x)
+            columns["y"].append(y)
+            columns["subject"].append(np.full(n, subject, dtype=np.int64))
+            columns["stimulus"].append(np.full(n, trial, dtype=np.int64))
+            columns["window"].append(np.arange(n, dtype=np.int64))
+    out = {k: np.concatenate(v) for k, v in columns.items()}
+    valence = np.array([SEEDV_VALENCE[name] for name in SEEDV_CLASSES], dtype=np.int64)
+    ch_names = list(SEEDV_CHANNELS)
+    return Bunch(
+        **out,
+        session=out["stimulus"] // _TRIALS_PER_SESSION,
+        trial=out["stimulus"] % _TRIALS_PER_SESSION,
+        valence=valence[out["y"]],
+        class_names=tuple(SEEDV_CLASSES),
+        ch_names=ch_names,
+        bands=dict(SEEDV_BANDS),
+        feature_names=de_feature_names(ch_names, SEEDV_BANDS),
+        kind="de",
+        source=os.fspath(path),
+        description=(
+            f"SEED-V DE features, {len(subjects)} subject(s) x 3 sessions x 15 trials, "
+            "one row per 4-s window, 62 channels x 5 bands (channel-major)"
+        ),
+    )

@@ -1,0 +1,420 @@
+r"""A simulated FACED-like cohort with a known generative model.
+
+The simulator is the test bed of skvalence: it has FACED's shape (subjects x
+28 clips x 32 channels, 9 classes, 250 Hz) and a ground truth (each clip's
+latent valence and arousal, the scalp topographies through which they act,
+each clip's private pattern, each subject's offsets), so every analysis can
+be checked against what was put in. It is *not* evidence about the brain,
+and none of its defaults were tuned to make any claim of the paper come out.
+
+.. rubric:: Generative model
+
+All quantities live on the 1-Hz frequency grid :math:`f_k = k` Hz of a 1-s
+window at 250 Hz (:math:`k = 1, \dots, 125`), indexed by subject :math:`s`,
+clip :math:`c`, 1-s window :math:`t` (30 per clip), channel :math:`j` and DE
+band :math:`b` (the paper's bands: delta 0.5-4, theta 4-8, alpha 8-13,
+beta 13-30, gamma 30-47 Hz; bin :math:`k` belongs to band :math:`b` when
+:math:`lo_b \le f_k < hi_b`).
+
+1. Background spectrum of channel :math:`j` (1/f with a posterior alpha peak):
+
+   .. math:: S_j(f) = A_j \left(f^{-\beta_j} + h\,p_j\,
+             e^{-(f - 10)^2 / (2 \cdot 1.5^2)}\right),
+
+   :math:`A_j = 100\,e^{0.2 u_j}` µV²/Hz, :math:`u_j \sim N(0, 1)`,
+   :math:`\beta_j \sim U(1, 2)`, alpha height :math:`h = 0.05` and
+   :math:`p_j` the posterior weight below. Baseline log band power:
+   :math:`L_{jb} = \log \sum_{k \in b} S_j(f_k)\,\Delta f` with
+   :math:`\Delta f = 1` Hz.
+
+2. Topographies, from the template 10-20 positions :math:`r_j`
+   (:func:`skvalence.eeg.montage.channel_positions`):
+   posterior weight :math:`p_j = \exp(-\lVert r_j - r_{Oz}\rVert^2 / 2\rho^2)`,
+   fronto-central weight :math:`q_j = \exp(-\lVert r_j - (r_{Fz} + r_{Cz})/2\rVert^2 / 2\rho^2)`,
+   :math:`\rho = 7` cm, and :math:`m_j = 0.1` for the mastoids A1/A2
+   (references, little signal), 1 elsewhere. Valence topography
+   :math:`V_{jb} = m_j\,p_j\,\sigma^V_b` with band signs
+   :math:`\sigma^V = (-0.3, -0.2, 0, 0.6, 1)` (more beta/gamma power for
+   positive valence); arousal topography :math:`A_{jb} = m_j\,q_j\,\sigma^A_b`
+   with :math:`\sigma^A = (0.2, 0.5, -1, 0.4, 0.2)` (alpha power falls with
+   arousal).
+
+3. Stimuli: class :math:`k` has a latent valence and arousal
+   :math:`(\bar v_k, \bar a_k)` (:data:`CLASS_LATENTS`); clip :math:`c` of
+   class :math:`k(c)` has :math:`v_c = \bar v_{k(c)} + \tau\,\xi_c`,
+   :math:`a_c = \bar a_{k(c)} + \tau\,\xi'_c` (``clip_scale`` :math:`\tau`),
+   and a private within-class residual from a rank-:math:`R` basis
+   :math:`U \in \mathbb{R}^{R \times 160}` (orthogonal rows, unit RMS entries):
+   :math:`\varrho_c = \gamma\,(z_c^\top U / \sqrt{R}) \odot m`,
+   :math:`z_c \sim N(0, I_R)` (``residual_scale`` :math:`\gamma`). Its effect
+   on log band power is
+
+   .. math:: E_{c,jb} = \lambda\,(v_c V_{jb} + a_c A_{jb}) + \varrho_{c,jb}
+
+   with ``effect_scale`` :math:`\lambda`.
+
+4. Subjects: offsets :math:`o_{s,jb} \sim N(0, \omega^2)` (``subject_scale``)
+   and a gain :math:`g_s = e^{\kappa \zeta_s}`, :math:`\zeta_s \sim N(0, 1)`
+   (``gain_scale`` :math:`\kappa`) on the stimulus effects.
+
+5. Log band power of each 1-s window, with noise
+   :math:`\epsilon \sim N(0, \eta^2)` (``noise`` :math:`\eta`):
+
+   .. math:: \ell_{sctjb} = L_{jb} + o_{s,jb} + g_s E_{c,jb} + \epsilon_{sctjb}.
+
+6. ``kind="de"``: differential entropy by the Gaussian identity
+   :math:`DE = \tfrac12 \log(2\pi e\,\sigma^2)` with the band variance
+   :math:`\sigma^2 = e^{\ell}`, averaged over the 1-s windows of a sample.
+   ``kind="raw"``: each 1-s window of each channel is Gaussian noise whose
+   spectrum is :math:`P(f_k) = S_j(f_k)\,e^{\ell_{sctjb(k)} - L_{jb(k)}}` inside
+   the bands and :math:`S_j(f_k)` above 47 Hz (0 at DC and Nyquist): Fourier
+   amplitudes :math:`\sqrt{P(f_k) f_s N / 2}` with uniform random phases,
+   inverse real FFT. The periodogram of a 1-s window therefore returns the
+   same band powers, so DE computed from the raw kind recovers the DE kind
+   (same ``random_state`` -> same latent draws).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.fft
+from sklearn.utils import Bunch, check_random_state
+from tqdm.auto import tqdm
+
+from ..eeg.montage import FACED_CHANNELS, channel_positions, channel_region
+from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS
+from ._bunch import (
+    FACED_CLIP_SECONDS,
+    FACED_N_CLIPS,
+    FACED_SFREQ,
+    PAPER_BANDS,
+    check_kind,
+    check_window_seconds,
+    faced_bunch,
+)
+
+__all__ = ["make_faced_like", "CLASS_LATENTS"]
+
+#: Latent (valence, arousal) of each FACED class, placed by hand on Russell's
+#: circumplex (valence -1..1 unpleasant..pleasant, arousal -1..1 calm..excited).
+#: These are modelling assumptions, not estimates and not tuned to any result.
+CLASS_LATENTS = {
+    "anger": (-0.8, 0.8),
+    "disgust": (-0.7, 0.5),
+    "fear": (-0.7, 0.9),
+    "sadness": (-0.7, -0.4),
+    "neutral": (0.0, -0.3),
+    "amusement": (0.7, 0.6),
+    "inspiration": (0.6, 0.4),
+    "joy": (0.9, 0.7),
+    "tenderness": (0.6, -0.2),
+}
+
+_VALENCE_BAND_SIGNS = np.array([-0.3, -0.2, 0.0, 0.6, 1.0])
+_AROUSAL_BAND_SIGNS = np.array([0.2, 0.5, -1.0, 0.4, 0.2])
+_ALPHA_HEIGHT = 0.05
+_ALPHA_FREQ, _ALPHA_WIDTH = 10.0, 1.5
+_TOPO_RADIUS = 0.07  # metres, on the template head (radius ~10 cm)
+_MASTOID_WEIGHT = 0.1
+_WINDOW_SAMPLES = FACED_SFREQ  # 1-s windows
+_FREQS = np.fft.rfftfreq(_WINDOW_SAMPLES, d=1.0 / FACED_SFREQ)
+_N_CH, _N_BANDS = len(FACED_CHANNELS), len(PAPER_BANDS)
+_N_FEATURES = _N_CH * _N_BANDS
+_HALF_LOG_2PIE = 0.5 * np.log(2 * np.pi * np.e)
+
+
+def _band_of_bin():
+    """Band index of each rFFT bin, ``_N_BANDS`` for bins outside every band."""
+    index = np.full(len(_FREQS), _N_BANDS)
+    for b, (lo, hi) in enumerate(PAPER_BANDS.values()):
+        index[(_FREQS >= lo) & (_FREQS < hi)] = b
+    return index
+
+
+def _gaussian_weight(positions, centre):
+    dist2 = np.sum((positions - centre) ** 2, axis=1)
+    return np.exp(-dist2 / (2 * _TOPO_RADIUS**2))
+
+
+def _topographies():
+    """Posterior and fronto-central channel weights, and the mastoid damping."""
+    names = list(FACED_CHANNELS)
+    pos = channel_positions(names)
+    posterior = _gaussian_weight(pos, pos[names.index("Oz")])
+    frontal = _gaussian_weight(pos, (pos[names.index("Fz")] + pos[names.index("Cz")]) / 2)
+    mastoid = np.array([_MASTOID_WEIGHT if channel_region(n) == "mastoid" else 1.0 for n in names])
+    return posterior, frontal, mastoid
+
+
+def _spectrum(rng, posterior):
+    """Background spectra S_j(f) on the rFFT grid (DC set to 0) and their parameters."""
+    scale = 100.0 * np.exp(0.2 * rng.standard_normal(_N_CH))
+    exponent = rng.uniform(1.0, 2.0, size=_N_CH)
+    height = _ALPHA_HEIGHT * posterior
+    f = np.maximum(_FREQS, 1.0)  # DC is zeroed below; avoid 0 ** -beta
+    peak = np.exp(-((f - _ALPHA_FREQ) ** 2) / (2 * _ALPHA_WIDTH**2))
+    spectrum = scale[:, None] * (f[None, :] ** -exponent[:, None] + height[:, None] * peak[None, :])
+    spectrum[:, 0] = 0.0
+    spectrum[:, -1] = 0.0  # Nyquist: a real-only bin would not keep its power
+    return spectrum, scale, exponent, height
+
+
+def _baseline_log_power(spectrum, band_of_bin):
+    df = _FREQS[1] - _FREQS[0]
+    power = np.stack([spectrum[:, band_of_bin == b].sum(axis=1) * df for b in range(_N_BANDS)], axis=1)
+    return np.log(power)
+
+
+def _build_model(entropy, *, effect_scale, residual_scale, residual_rank, clip_scale):
+    """Draw everything shared by all subjects (spectra, topographies, stimuli)."""
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(0,)))
+    posterior, frontal, mastoid = _topographies()
+    band_of_bin = _band_of_bin()
+    spectrum, scale, exponent, height = _spectrum(rng, posterior)
+
+    valence_topo = (mastoid * posterior)[:, None] * _VALENCE_BAND_SIGNS[None, :]
+    arousal_topo = (mastoid * frontal)[:, None] * _AROUSAL_BAND_SIGNS[None, :]
+    class_latent = np.array([CLASS_LATENTS[name] for name in FACED_CLASSES])
+    clip_latent = class_latent[FACED_CLIP_CLASS] + clip_scale * rng.standard_normal((FACED_N_CLIPS, 2))
+
+    # Orthonormal rows rescaled to unit RMS entries, so residual_scale is the
+    # per-feature standard deviation of a clip's private pattern.
+    basis = np.linalg.qr(rng.standard_normal((_N_FEATURES, residual_rank)))[0].T * np.sqrt(_N_FEATURES)
+    feature_mastoid = np.repeat(mastoid, _N_BANDS)
+    weights = rng.standard_normal((FACED_N_CLIPS, residual_rank)) / np.sqrt(residual_rank)
+    residual = residual_scale * (weights @ basis) * feature_mastoid
+
+    effects = effect_scale * (
+        clip_latent[:, :1] * valence_topo.ravel() + clip_latent[:, 1:] * arousal_topo.ravel()
+    ) + residual
+    return Bunch(
+        stimulus_valence=clip_latent[:, 0],
+        stimulus_arousal=clip_latent[:, 1],
+        class_valence=class_latent[:, 0],
+        class_arousal=class_latent[:, 1],
+        valence_topography=valence_topo,
+        arousal_topography=arousal_topo,
+        valence_band_signs=_VALENCE_BAND_SIGNS.copy(),
+        arousal_band_signs=_AROUSAL_BAND_SIGNS.copy(),
+        residual_basis=basis,
+        residual_patterns=residual,
+        stimulus_effects=effects,
+        spectrum_freqs=_FREQS.copy(),
+        spectrum=spectrum,
+        spectral_scale=scale,
+        spectral_exponent=exponent,
+        alpha_height=height,
+        baseline_log_power=_baseline_log_power(spectrum, band_of_bin),
+        band_of_bin=band_of_bin,
+    )
+
+
+def _subject_log_power(entropy, subject, model, *, noise, subject_scale, gain_scale):
+    """Offsets, gain and per-window log band power ``(28, 30, 32, 5)`` of one subject.
+
+    Each subject has its own seed (spawn key), so a subject's data do not
+    depend on how many subjects are simulated, and both kinds share them.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(1, subject)))
+    offsets = subject_scale * rng.standard_normal(_N_FEATURES)
+    gain = np.exp(gain_scale * rng.standard_normal())
+    eps = noise * rng.standard_normal((FACED_N_CLIPS, FACED_CLIP_SECONDS, _N_FEATURES))
+    mean = model.baseline_log_power.ravel() + offsets + gain * model.stimulus_effects
+    log_power = mean[:, None, :] + eps
+    return offsets, gain, log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, _N_CH, _N_BANDS)
+
+
+def _de_rows(log_power, window_seconds, n_windows):
+    de = _HALF_LOG_2PIE + 0.5 * log_power[:, : n_windows * window_seconds]
+    de = de.reshape(FACED_N_CLIPS, n_windows, window_seconds, _N_FEATURES).mean(axis=2)
+    return de.reshape(FACED_N_CLIPS * n_windows, _N_FEATURES)
+
+
+def _raw_rows(entropy, subject, model, log_power, window_seconds, n_windows):
+    """Synthesise 1-s windows with the model's spectrum and cut them into samples."""
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(2, subject)))
+    # Amplitude gain per band: sqrt of the window's band power over the
+    # baseline (1 outside the bands); float32 keeps the FFT fast and small.
+    gain = np.exp(0.5 * (log_power - model.baseline_log_power)).astype(np.float32)
+    gain = np.concatenate([gain, np.ones(gain.shape[:-1] + (1,), np.float32)], axis=-1)
+    base = np.sqrt(model.spectrum * FACED_SFREQ * _WINDOW_SAMPLES / 2).astype(np.float32)
+    amplitude = gain[..., model.band_of_bin] * base  # (clips, seconds, channels, bins)
+    angle = (2 * np.pi) * rng.random(amplitude.shape, dtype=np.float32)
+    spectrum = np.empty(amplitude.shape, np.complex64)
+    spectrum.real = amplitude * np.cos(angle)
+    spectrum.imag = amplitude * np.sin(angle)
+    signal = scipy.fft.irfft(spectrum, n=_WINDOW_SAMPLES, axis=-1, overwrite_x=True)
+    signal = signal.transpose(0, 2, 1, 3).reshape(FACED_N_CLIPS, _N_CH, -1)
+    n_times = window_seconds * FACED_SFREQ
+    signal = signal[:, :, : n_windows * n_times].reshape(FACED_N_CLIPS, _N_CH, n_windows, n_times)
+    return signal.transpose(0, 2, 1, 3).reshape(FACED_N_CLIPS * n_windows, _N_CH, n_times)
+
+
+def _check_params(n_subjects, scales, residual_rank):
+    if isinstance(n_subjects, bool) or not isinstance(n_subjects, numbers.Integral) or n_subjects < 1:
+        raise ValueError(f"n_subjects must be a positive integer, got {n_subjects!r}")
+    for name, value in scales.items():
+        if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if (
+        isinstance(residual_rank, bool)
+        or not isinstance(residual_rank, numbers.Integral)
+        or not 1 <= residual_rank <= FACED_N_CLIPS
+    ):
+        raise ValueError(f"residual_rank must be an integer between 1 and 28, got {residual_rank!r}")
+
+
+def make_faced_like(
+    n_subjects=123,
+    kind="de",
+    window_seconds=10,
+    random_state=None,
+    *,
+    noise=1.0,
+    effect_scale=0.5,
+    residual_scale=0.3,
+    residual_rank=3,
+    clip_scale=0.15,
+    subject_scale=0.5,
+    gain_scale=0.2,
+    dtype=None,
+    verbose=1,
+):
+    r"""Simulate a FACED-shaped cohort from a documented generative model.
+
+    The model (spectra, topographies, latent valence/arousal per clip,
+    within-class residuals, subject effects, window noise) is written out in
+    :mod:`skvalence.datasets.simulated`; in short, the log band power of
+    subject :math:`s`, clip :math:`c`, 1-s window :math:`t`, channel :math:`j`
+    and band :math:`b` is
+
+    .. math:: \ell = L_{jb} + o_{s,jb}
+              + g_s \left[\lambda (v_c V_{jb} + a_c A_{jb}) + \varrho_{c,jb}\right]
+              + \epsilon_{sctjb},
+
+    and DE is :math:`\tfrac12\log(2\pi e\,e^{\ell})`.
+
+    Parameters
+    ----------
+    n_subjects : int, default=123
+        Number of subjects (ids 0 .. n_subjects-1). Subject ``s``'s data do
+        not depend on ``n_subjects``.
+    kind : {"de", "raw"}, default="de"
+        DE features ``(n, 160)`` or signals ``(n, 32, window_seconds * 250)``.
+        The full raw cohort is large: 123 x 28 x 32 x 7500 float32 values are
+        ~3.3 GB; simulate fewer subjects when you can.
+    window_seconds : int, default=10
+        Sample length; each 30-s clip yields ``30 // window_seconds`` samples
+        (the remainder is dropped, as in :func:`load_faced`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds every draw; the same value gives identical data for both kinds.
+    noise : float, default=1.0
+        SD :math:`\eta` of the per-window noise on log band power.
+    effect_scale : float, default=0.5
+        :math:`\lambda`, scale of the valence and arousal effects on log power.
+    residual_scale : float, default=0.3
+        :math:`\gamma`, per-feature SD of each clip's within-class residual.
+    residual_rank : int, default=3
+        :math:`R`, rank of the residual patterns' shared basis.
+    clip_scale : float, default=0.15
+        :math:`\tau`, SD of a clip's latent valence/arousal around its class's.
+    subject_scale : float, default=0.5
+        :math:`\omega`, SD of the subject offsets on log band power.
+    gain_scale : float, default=0.2
+        :math:`\kappa`, SD of the log of each subject's effect gain.
+    dtype : numpy dtype, optional
+        The dtype of ``X``; default float64 for DE and float32 for raw.
+    verbose : int, default=1
+        Progress bar over subjects; ``0`` silences it.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        The fields of :func:`load_faced` (``X``, ``y``, ``class_names``,
+        ``subject``, ``stimulus``, ``window``, ``valence``, ``ch_names``,
+        ``bands`` (the paper's: delta 0.5-4, theta 4-8, alpha 8-13, beta 13-30,
+        gamma 30-47 Hz) and ``feature_names`` for DE or ``sfreq`` = 250.0 for
+        raw, ``description``, ``source`` = "simulated"), plus ``truth``, a
+        Bunch of the ground truth: ``stimulus_valence`` and
+        ``stimulus_arousal`` (28,), ``class_valence`` and ``class_arousal``
+        (9,), ``valence_topography`` and ``arousal_topography`` (32, 5),
+        ``residual_basis`` (R, 160), ``residual_patterns`` (28, 160),
+        ``stimulus_effects`` (28, 160), ``subject_offsets`` (n_subjects, 160),
+        ``subject_gain`` (n_subjects,), the spectra (``spectrum_freqs``,
+        ``spectrum`` (32, 126) in µV²/Hz, ``spectral_exponent``,
+        ``spectral_scale``, ``alpha_height``), ``baseline_log_power`` (32, 5)
+        and ``params`` (the arguments). 160-vectors are channel-major like
+        ``X``.
+
+    See Also
+    --------
+    load_faced : The real dataset, same Bunch fields.
+    write_faced_like : Write this cohort in the FACED release format.
+
+    Examples
+    --------
+    >>> data = make_faced_like(n_subjects=2, random_state=0, verbose=0)
+    >>> data.X.shape, data.feature_names[0], data.truth.stimulus_valence.shape
+    ((168, 160), 'Fp1_delta', (28,))
+    >>> raw = make_faced_like(n_subjects=1, kind="raw", random_state=0, verbose=0)
+    >>> raw.X.shape, raw.sfreq
+    ((84, 32, 2500), 250.0)
+    """
+    check_kind(kind)
+    window_seconds, n_windows = check_window_seconds(window_seconds)
+    scales = dict(
+        noise=noise,
+        effect_scale=effect_scale,
+        residual_scale=residual_scale,
+        clip_scale=clip_scale,
+        subject_scale=subject_scale,
+        gain_scale=gain_scale,
+    )
+    _check_params(n_subjects, scales, residual_rank)
+    dtype = np.dtype(dtype if dtype is not None else (np.float64 if kind == "de" else np.float32))
+    entropy = [int(v) for v in check_random_state(random_state).randint(0, 2**31 - 1, size=4)]
+    model = _build_model(
+        entropy,
+        effect_scale=effect_scale,
+        residual_scale=residual_scale,
+        residual_rank=residual_rank,
+        clip_scale=clip_scale,
+    )
+
+    rows = FACED_N_CLIPS * n_windows
+    shape = (_N_FEATURES,) if kind == "de" else (_N_CH, window_seconds * FACED_SFREQ)
+    X = np.empty((n_subjects * rows,) + shape, dtype=dtype)
+    offsets, gains = np.empty((n_subjects, _N_FEATURES)), np.empty(n_subjects)
+    for s in tqdm(range(n_subjects), desc=f"simulating ({kind})", disable=not verbose):
+        offsets[s], gains[s], log_power = _subject_log_power(
+            entropy, s, model, noise=noise, subject_scale=subject_scale, gain_scale=gain_scale
+        )
+        if kind == "de":
+            X[s * rows : (s + 1) * rows] = _de_rows(log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, -1), window_seconds, n_windows)
+        else:
+            X[s * rows : (s + 1) * rows] = _raw_rows(entropy, s, model, log_power, window_seconds, n_windows)
+
+    model.update(
+        subject_offsets=offsets,
+        subject_gain=gains,
+        params=dict(scales, residual_rank=residual_rank, window_seconds=window_seconds),
+    )
+    del model["band_of_bin"]
+    description = (
+        f"Simulated FACED-like cohort ({kind}), {n_subjects} subject(s), 28 clips x "
+        f"{n_windows} sample(s) of {window_seconds} s, 32 channels; generative model in "
+        "skvalence.datasets.simulated (ground truth in .truth)"
+    )
+    return faced_bunch(
+        X,
+        np.arange(n_subjects),
+        n_windows,
+        window_seconds,
+        kind=kind,
+        bands=PAPER_BANDS,
+        source="simulated",
+        description=description,
+        truth=model,
+    )

@@ -1,0 +1,505 @@
+"""Differential-entropy (DE) features of EEG epochs.
+
+For a Gaussian signal of variance sigma^2 the differential entropy is
+``0.5 * ln(2 * pi * e * sigma^2)`` nats. DE features apply that identity to the
+band-limited signal of each channel, band and short window, the standard
+feature of FACED, SEED and the paper this package reproduces.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import signal
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skvalence.eeg.bands import _window_samples, band_bins, check_bands
+
+__all__ = ["DEFeatureExtractor", "FlatSignalWarning", "VARIANCE_FLOOR", "differential_entropy"]
+
+#: Band variances below this value (flat channels, empty bands) are raised to it
+#: before the log, so their DE is ``0.5 * ln(2 * pi * e * 1e-30)`` ~ -33.1 nats
+#: instead of ``-inf``. Real EEG band variances, even in volts^2, sit far above it.
+VARIANCE_FLOOR = 1e-30
+
+# A window whose non-DC power is below this fraction of its DC power is constant
+# up to FFT round-off (~1e-32 relative in float64), i.e. flat.
+_FLAT_RELATIVE_POWER = 1e-20
+_CHUNK_BYTES = 64 * 2**20
+_FILTER_ORDER = 4
+_LOG_2PIE = math.log(2 * math.pi * math.e)
+
+
+class FlatSignalWarning(UserWarning):
+    """A channel had zero (or below-floor) variance in a band; its DE was floored."""
+
+
+def differential_entropy(variance):
+    """Gaussian differential entropy ``0.5 * ln(2 * pi * e * variance)`` in nats.
+
+    Variances below :data:`VARIANCE_FLOOR` are raised to it, so a flat signal gets
+    a large negative but finite value.
+
+    Parameters
+    ----------
+    variance : array-like
+        Variances (non-negative).
+
+    Returns
+    -------
+    de : ndarray
+        Differential entropy of each variance, same shape.
+
+    Examples
+    --------
+    >>> round(float(differential_entropy(1.0)), 4)
+    1.4189
+    """
+    variance = np.maximum(np.asarray(variance, dtype=np.float64), VARIANCE_FLOOR)
+    return 0.5 * (_LOG_2PIE + np.log(variance))
+
+
+def _epochs_class():
+    # An mne.Epochs can only exist if mne was imported; avoid paying for the import.
+    mne = sys.modules.get("mne")
+    return None if mne is None else mne.BaseEpochs
+
+
+def _is_epochs(X):
+    cls = _epochs_class()
+    return cls is not None and isinstance(X, cls)
+
+
+def _n_epochs(epochs):
+    try:
+        return len(epochs)
+    except RuntimeError:
+        # Lazily loaded Epochs only know their length once rejection has run.
+        epochs.drop_bad(verbose=False)
+        return len(epochs)
+
+
+def _fft_weights(mask, n_window):
+    """Weights turning squared rFFT (re, im) parts into band variances.
+
+    Parseval for a real window of length N: var = sum_k c_k |X_k|^2 / N^2 over
+    k >= 1, with c_k = 2 for bins mirrored in the full spectrum and 1 for the
+    Nyquist bin. Two extra columns hold the total non-DC power and the DC power,
+    which flag flat windows at no extra pass over the data.
+    """
+    n_freqs = mask.shape[0]
+    c = np.full(n_freqs, 2.0)
+    c[0] = 1.0
+    if n_window % 2 == 0:
+        c[-1] = 1.0
+    scale = c / float(n_window) ** 2
+    total = np.r_[0.0, np.ones(n_freqs - 1)]
+    dc = np.r_[1.0, np.zeros(n_freqs - 1)]
+    weights = np.column_stack([mask * scale[:, None], total * scale, dc * scale])
+    # Interleaved (re, im) parts of each bin share the bin's weight.
+    return np.repeat(weights, 2, axis=0)
+
+
+class DEFeatureExtractor(TransformerMixin, BaseEstimator):
+    """Differential-entropy features per channel and frequency band.
+
+    Each epoch is cut into non-overlapping windows of ``window`` seconds
+    (samples left over after the last full window are dropped). In each window
+    and band the variance of the band-limited signal gives the DE
+    ``0.5 * ln(2 * pi * e * variance)`` (natural log, nats); the epoch's feature is
+    the **average of the windows' DE values** (not the DE of the average power),
+    as in FACED and SEED.
+
+    Parameters
+    ----------
+    sfreq : float, default=None
+        Sampling rate in Hz. Required for array input; for :class:`mne.Epochs`
+        it is read from ``info`` (if given, it must agree).
+    bands : None, str, mapping or sequence of (name, lo, hi), default=None
+        Frequency bands, see :func:`skvalence.eeg.bands.resolve_bands`; ``None``
+        means the paper's bands (delta 0.5-4, theta 4-8, alpha 8-13, beta 13-30,
+        gamma 30-47 Hz). Bands are half-open, ``lo <= f < hi``.
+    window : float, default=1.0
+        Window length in seconds (1 s in the paper).
+    method : {"fft", "filter"}, default="fft"
+        ``"fft"``: per window, the real FFT's periodogram summed over the band's
+        bins ``lo <= f < hi`` (DC excluded, i.e. the window mean removed) is,
+        by Parseval, the variance of the band-limited window. Vectorised over
+        epochs, channels, windows and bands.
+        ``"filter"``: the whole epoch is band-passed with a 4th-order Butterworth
+        filter applied forwards and backwards (``scipy.signal.sosfiltfilt``: zero
+        phase, effective order 8, -6 dB at the band edges), then the variance of
+        each window is taken. Slower; useful as a cross-check.
+    chunk_size : int or "auto", default="auto"
+        Epochs processed at once. ``"auto"`` picks a chunk of about 64 MB of
+        float64 data; peak memory is a small multiple of one chunk whatever the
+        number of epochs. Computation is in float64 (float32 input is up-cast one
+        chunk at a time).
+    ch_names : sequence of str, default=None
+        Channel names for the feature names. Default: the names of the Epochs'
+        channels, else ``ch0, ch1, ...``.
+    verbose : int, default=0
+        Show a progress bar over chunks when > 0.
+
+    Attributes
+    ----------
+    sfreq_ : float
+        Sampling rate used.
+    bands_ : dict
+        Resolved bands, ``name -> (lo, hi)``.
+    n_window_ : int
+        Samples per window.
+    n_channels_ : int
+        Number of channels seen in ``fit``.
+    n_features_in_ : int
+        Same as ``n_channels_`` (the second axis of the input).
+    n_times_ : int
+        Samples per epoch seen in ``fit``. ``transform`` accepts other epoch
+        lengths (features do not depend on the length), as long as an epoch
+        holds at least one window.
+    ch_names_ : list of str
+        Channel names.
+    feature_names_out_ : ndarray of str
+        ``"<ch>_<band>"``, channel-major: all bands of the first channel first.
+
+    Notes
+    -----
+    Flat signals: a window that is constant (or a band with no power) has
+    variance 0 and DE ``-inf``. Flat channels do occur in real recordings, so
+    such variances are floored at :data:`VARIANCE_FLOOR` (DE ~ -33.1 nats) and a
+    :class:`FlatSignalWarning` names the channels affected.
+
+    Averaging DE over windows is averaging ``log`` variances; with few FFT bins
+    in a band (narrow band, short window) the estimate is biased low by about
+    ``0.5 * (digamma(k) - ln k)`` nats for ``k`` bins (-0.09 for 3 bins), a
+    property of the feature, not of this implementation.
+
+    The two methods have different frequency responses, so they agree closely
+    but not exactly. ``"fft"`` uses sharp bins and a rectangular window, which
+    leaks power from steep low-frequency (1/f^2) content into higher bands
+    (measured on 1/f^2 noise: +0.3 nats in theta to gamma; ~0 for 1/f);
+    ``"filter"`` has soft edges (-6 dB at ``lo`` and ``hi``) and, on white
+    noise, reads about 0.05 nats low (its noise-equivalent bandwidth is ~10%
+    below ``hi - lo``). Across epochs and channels of simulated EEG their
+    correlation per band is about 0.94-0.999, lowest for theta.
+
+    :class:`mne.Epochs` data are used in their stored unit (volts), so their DE is
+    ``ln(1e6) ~ 13.8`` nats lower than that of the same data in microvolts.
+    All channels of the Epochs are used; pick channels beforehand.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((4, 2, 500))
+    >>> de = DEFeatureExtractor(sfreq=250, bands="faced")
+    >>> de.fit_transform(X).shape
+    (4, 10)
+    >>> de.get_feature_names_out()[:3].tolist()
+    ['ch0_delta', 'ch0_theta', 'ch0_alpha']
+    """
+
+    def __init__(
+        self,
+        sfreq=None,
+        bands=None,
+        window=1.0,
+        method="fft",
+        chunk_size="auto",
+        ch_names=None,
+        verbose=0,
+    ):
+        self.sfreq = sfreq
+        self.bands = bands
+        self.window = window
+        self.method = method
+        self.chunk_size = chunk_size
+        self.ch_names = ch_names
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.method not in ("fft", "filter"):
+            raise ValueError(f"method must be 'fft' or 'filter', got {self.method!r}")
+        cs = self.chunk_size
+        if not (cs == "auto" if isinstance(cs, str) else isinstance(cs, numbers.Integral) and cs >= 1):
+            raise ValueError(f"chunk_size must be 'auto' or a positive integer, got {cs!r}")
+
+    @staticmethod
+    def _shape(X):
+        if sp.issparse(X):
+            raise TypeError(
+                "DEFeatureExtractor does not accept sparse input; pass a dense "
+                "(n_epochs, n_channels, n_times) array or mne.Epochs"
+            )
+        shape = X.shape if hasattr(X, "shape") else np.asarray(X).shape
+        if len(shape) != 3:
+            raise ValueError(
+                f"DEFeatureExtractor expected (n_epochs, n_channels, n_times) data, got {len(shape)}-D input "
+                f"of shape {tuple(shape)}. Reshape your data to 3-D, e.g. X[:, np.newaxis, :] for "
+                "single-channel epochs"
+            )
+        if shape[1] == 0:
+            raise ValueError(f"X has 0 channels (shape {tuple(shape)}); at least one is required")
+        return shape
+
+    def _validate_array(self, X, reset):
+        shape = self._shape(X)
+        if not reset and shape[1] != self.n_channels_:
+            # Same wording as scikit-learn's own check, with channels spelled out.
+            raise ValueError(
+                f"X has {shape[1]} features, but {type(self).__name__} is expecting {self.n_channels_} "
+                "features as input (the features of (n_epochs, n_channels, n_times) data are its channels)"
+            )
+        return validate_data(
+            self, X, reset=reset, allow_nd=True, dtype=(np.float64, np.float32), ensure_all_finite=True
+        )
+
+    def _epochs_meta(self, epochs):
+        sfreq = float(epochs.info["sfreq"])
+        if self.sfreq is not None and not math.isclose(float(self.sfreq), sfreq, rel_tol=1e-9):
+            raise ValueError(f"sfreq={self.sfreq} disagrees with the Epochs' info['sfreq'] = {sfreq:g} Hz")
+        names = list(epochs.ch_names)
+        if self.ch_names is not None and list(self.ch_names) != names:
+            raise ValueError(f"ch_names {list(self.ch_names)} disagree with the Epochs' channels {names}")
+        return sfreq, names, len(names), len(epochs.times)
+
+    def _check_length(self, n_times):
+        if n_times < self.n_window_:
+            raise ValueError(
+                f"Epochs of {n_times} samples are shorter than one window of {self.window:g} s "
+                f"({self.n_window_} samples at {self.sfreq_:g} Hz)"
+            )
+
+    def _channel_names(self, n_channels):
+        if self.ch_names is None:
+            return [f"ch{i}" for i in range(n_channels)]
+        names = [str(name) for name in self.ch_names]
+        if len(names) != n_channels:
+            raise ValueError(f"ch_names has {len(names)} names but the data have {n_channels} channels")
+        if len(set(names)) != len(names):
+            raise ValueError(f"ch_names contains duplicates: {names}")
+        return names
+
+    # --------------------------------------------------------------------- API
+    def fit(self, X, y=None):
+        """Check the input and the bands and record the channel layout.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, n_channels, n_times) or mne.Epochs
+            EEG epochs. Epochs are not loaded by ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DEFeatureExtractor
+            Fitted extractor.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> de = DEFeatureExtractor(sfreq=128).fit(np.random.randn(2, 3, 256))
+        >>> de.n_channels_, de.n_window_
+        (3, 128)
+        """
+        self._check_params()
+        if _is_epochs(X):
+            sfreq, ch_names, n_channels, n_times = self._epochs_meta(X)
+            self.n_features_in_ = n_channels
+        else:
+            X = self._validate_array(X, reset=True)
+            if self.sfreq is None:
+                raise ValueError("sfreq is required for array input (only mne.Epochs carry their own)")
+            sfreq, ch_names = self.sfreq, None
+            n_channels, n_times = X.shape[1], X.shape[2]
+        self.bands_ = check_bands(self.bands, sfreq, self.window)
+        self.sfreq_ = float(sfreq)
+        self.n_window_ = _window_samples(sfreq, self.window)
+        self.n_channels_, self.n_times_ = n_channels, n_times
+        self._check_length(n_times)
+        self.ch_names_ = ch_names if ch_names is not None else self._channel_names(n_channels)
+        self.feature_names_out_ = np.asarray(
+            [f"{ch}_{band}" for ch in self.ch_names_ for band in self.bands_], dtype=object
+        )
+        return self
+
+    def transform(self, X):
+        """Compute DE features.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, n_channels, n_times) or mne.Epochs
+            EEG epochs with the channels seen in ``fit``.
+
+        Returns
+        -------
+        X_de : ndarray of shape (n_epochs, n_channels * n_bands)
+            Window-averaged DE in nats, channel-major (see ``get_feature_names_out``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).standard_normal((3, 2, 1000))
+        >>> DEFeatureExtractor(sfreq=250).fit(X).transform(X).shape
+        (3, 10)
+        """
+        check_is_fitted(self)
+        self._check_params()
+        if _is_epochs(X):
+            sfreq, names, n_channels, n_times = self._epochs_meta(X)
+            if not math.isclose(sfreq, self.sfreq_, rel_tol=1e-9):
+                raise ValueError(f"Epochs sampled at {sfreq:g} Hz, but the extractor was fitted at {self.sfreq_:g} Hz")
+            if n_channels != self.n_channels_:
+                raise ValueError(f"Epochs have {n_channels} channels, but the extractor was fitted with {self.n_channels_}")
+            n_epochs = _n_epochs(X)
+            reader = _EpochsReader(X)
+        else:
+            X = self._validate_array(X, reset=False)
+            n_epochs, n_times = X.shape[0], X.shape[2]
+            reader = _ArrayReader(X)
+        self._check_length(n_times)
+        return self._compute(reader, n_epochs, n_times)
+
+    def get_feature_names_out(self, input_features=None):
+        """Feature names ``"<ch>_<band>"``, channel-major.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Channel names to use instead of ``ch_names_``; must equal them when
+            they came from ``ch_names`` or the Epochs.
+
+        Returns
+        -------
+        names : ndarray of str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> de = DEFeatureExtractor(sfreq=100, bands=[("alpha", 8, 13)], ch_names=["Oz", "Pz"])
+        >>> de.fit(np.ones((1, 2, 100)) + np.arange(100)).get_feature_names_out().tolist()
+        ['Oz_alpha', 'Pz_alpha']
+        """
+        check_is_fitted(self)
+        if input_features is None:
+            return self.feature_names_out_.copy()
+        names = [str(name) for name in input_features]
+        if len(names) != self.n_channels_:
+            raise ValueError(f"input_features has {len(names)} names, expected {self.n_channels_} channel names")
+        generic = [f"ch{i}" for i in range(self.n_channels_)]
+        if list(self.ch_names_) != generic and names != list(self.ch_names_):
+            raise ValueError(f"input_features {names} do not match the fitted channel names {self.ch_names_}")
+        return np.asarray([f"{ch}_{band}" for ch in names for band in self.bands_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
+
+    # ------------------------------------------------------------- computation
+    def _resolved_chunk(self, n_times):
+        if self.chunk_size != "auto":
+            return int(self.chunk_size)
+        return max(1, _CHUNK_BYTES // (self.n_channels_ * n_times * 8))
+
+    def _compute(self, reader, n_epochs, n_times):
+        chunk = self._resolved_chunk(n_times)
+        out = np.empty((n_epochs, self.n_channels_ * len(self.bands_)), dtype=np.float64)
+        floored = np.zeros(self.n_channels_, dtype=np.int64)
+        kernel = self._fft_chunk if self.method == "fft" else self._filter_chunk
+        context = self._fft_context() if self.method == "fft" else self._filter_context()
+        starts = range(0, n_epochs, chunk)
+        if self.verbose and len(starts) > 1:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="DE features", unit="chunk")
+        for start in starts:
+            stop = min(start + chunk, n_epochs)
+            data = reader(start, stop)
+            variance = kernel(data, context)  # (n, ch, windows, bands)
+            low = variance < VARIANCE_FLOOR
+            if low.any():
+                floored += low.sum(axis=(0, 2, 3))
+            out[start:stop] = differential_entropy(variance).mean(axis=2).reshape(stop - start, -1)
+        self._warn_flat(floored)
+        return out
+
+    def _warn_flat(self, floored):
+        if floored.any():
+            names = [self.ch_names_[i] for i in np.flatnonzero(floored)]
+            warnings.warn(
+                f"{int(floored.sum())} (window, band) variance(s) of channel(s) {names} were zero or below "
+                f"{VARIANCE_FLOOR:g} (flat signal); their DE was floored at "
+                f"{float(differential_entropy(0.0)):.1f} nats",
+                FlatSignalWarning,
+                stacklevel=3,
+            )
+
+    def _windows(self, data):
+        n_win = data.shape[-1] // self.n_window_
+        # Leftover samples after the last full window are dropped (a view, no copy).
+        return data[..., : n_win * self.n_window_].reshape(*data.shape[:2], n_win, self.n_window_)
+
+    def _fft_context(self):
+        mask = band_bins(self.bands_, self.sfreq_, self.n_window_)
+        return _fft_weights(mask, self.n_window_)
+
+    def _fft_chunk(self, data, weights):
+        spectrum = np.fft.rfft(self._windows(data), axis=-1)
+        parts = spectrum.view(np.float64)  # (..., 2 * n_freqs) interleaved re, im
+        np.square(parts, out=parts)
+        power = parts.reshape(-1, parts.shape[-1]) @ weights
+        bands, total, dc = power[:, :-2], power[:, -2], power[:, -1]
+        bands[total <= _FLAT_RELATIVE_POWER * dc] = 0.0
+        return bands.reshape(*spectrum.shape[:3], -1)
+
+    def _filter_context(self):
+        sos = []
+        for lo, hi in self.bands_.values():
+            edges, kind = ([lo, hi], "bandpass") if lo > 0 else (hi, "lowpass")
+            sos.append(signal.butter(_FILTER_ORDER, edges, btype=kind, fs=self.sfreq_, output="sos"))
+        return sos
+
+    def _filter_chunk(self, data, sos_list):
+        flat = np.ptp(self._windows(data), axis=-1) == 0
+        variance = []
+        for sos in sos_list:
+            # sosfiltfilt pads the ends; short epochs get a shorter pad instead of an error.
+            padlen = min(3 * (2 * len(sos) + 1), data.shape[-1] - 1)
+            filtered = signal.sosfiltfilt(sos, data, axis=-1, padlen=padlen)
+            band_var = self._windows(filtered).var(axis=-1)
+            band_var[flat] = 0.0
+            variance.append(band_var)
+        return np.stack(variance, axis=-1)
+
+
+class _ArrayReader:
+    def __init__(self, X):
+        self.X = X
+
+    def __call__(self, start, stop):
+        return np.asarray(self.X[start:stop], dtype=np.float64)
+
+
+class _EpochsReader:
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __call__(self, start, stop):
+        data = np.asarray(self.epochs.get_data(item=slice(start, stop), verbose=False), dtype=np.float64)
+        if not np.isfinite(data).all():
+            bad = start + np.flatnonzero(~np.isfinite(data).all(axis=(1, 2)))
+            raise ValueError(f"Epochs contain NaN or infinite values (epoch indices {bad.tolist()})")
+        return data

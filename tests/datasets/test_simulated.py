@@ -1,0 +1,166 @@
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skvalence.datasets import make_faced_like
+from skvalence.datasets._bunch import PAPER_BANDS
+from skvalence.datasets.simulated import CLASS_LATENTS
+from skvalence.eeg.montage import FACED_CHANNELS
+from skvalence.emotions import FACED_CLASSES, FACED_CLIP_CLASS, faced_clip_valence
+
+HALF_LOG_2PIE = 0.5 * np.log(2 * np.pi * np.e)
+
+
+@pytest.fixture(scope="module")
+def de():
+    return make_faced_like(6, kind="de", random_state=0, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def raw_and_de():
+    raw = make_faced_like(2, kind="raw", random_state=3, verbose=0)
+    de = make_faced_like(2, kind="de", random_state=3, verbose=0)
+    return raw, de
+
+
+def test_de_fields(de):
+    assert de.X.shape == (6 * 28 * 3, 160) and de.X.dtype == np.float64
+    assert np.all(np.isfinite(de.X))
+    assert de.class_names == FACED_CLASSES and de.ch_names == list(FACED_CHANNELS)
+    assert de.bands == PAPER_BANDS and de.feature_names[5] == "Fp2_delta"
+    np.testing.assert_array_equal(de.y, FACED_CLIP_CLASS[de.stimulus])
+    np.testing.assert_array_equal(de.valence, faced_clip_valence()[de.stimulus])
+    np.testing.assert_array_equal(np.unique(de.subject), np.arange(6))
+    assert de.source == "simulated" and "sfreq" not in de
+    truth = de.truth
+    shapes = {
+        "stimulus_valence": (28,), "stimulus_arousal": (28,), "class_valence": (9,),
+        "valence_topography": (32, 5), "arousal_topography": (32, 5),
+        "residual_patterns": (28, 160), "stimulus_effects": (28, 160),
+        "subject_offsets": (6, 160), "subject_gain": (6,), "spectrum": (32, 126),
+        "baseline_log_power": (32, 5),
+    }  # fmt: skip
+    for key, shape in shapes.items():
+        assert truth[key].shape == shape, key
+
+
+def test_raw_fields(raw_and_de):
+    raw, _ = raw_and_de
+    assert raw.X.shape == (2 * 28 * 3, 32, 2500) and raw.X.dtype == np.float32
+    assert raw.sfreq == 250.0 and "bands" not in raw
+    # Scalp-EEG-like amplitude (µV): tens of µV, not volts or thousands.
+    assert 3 < raw.X.std() < 100
+
+
+def test_window_seconds_and_dtype():
+    d = make_faced_like(1, window_seconds=7, random_state=0, dtype=np.float32, verbose=0)
+    assert d.X.shape == (28 * 4, 160) and d.X.dtype == np.float32
+    np.testing.assert_array_equal(d.window[:5], [0, 1, 2, 3, 0])
+
+
+def test_deterministic_and_subject_stable():
+    a = make_faced_like(3, random_state=7, verbose=0)
+    b = make_faced_like(3, random_state=7, verbose=0)
+    c = make_faced_like(3, random_state=8, verbose=0)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.truth.stimulus_valence, b.truth.stimulus_valence)
+    assert not np.allclose(a.X, c.X)
+    assert not np.allclose(a.truth.residual_patterns, c.truth.residual_patterns)
+    # Subject s is the same whether 2 or 3 subjects are simulated.
+    d = make_faced_like(2, random_state=7, verbose=0)
+    np.testing.assert_array_equal(d.X, a.X[: len(d.X)])
+    rs = np.random.RandomState(5)
+    e = make_faced_like(1, random_state=rs, verbose=0)
+    f = make_faced_like(1, random_state=np.random.RandomState(5), verbose=0)
+    np.testing.assert_array_equal(e.X, f.X)
+
+
+def test_full_cohort_builds():
+    full = make_faced_like(random_state=0, verbose=0)
+    assert full.X.shape == (123 * 84, 160)
+    assert full.truth.subject_offsets.shape == (123, 160)
+
+
+def test_docstring_model_is_implemented():
+    kw = dict(effect_scale=0.5, residual_scale=0.3, clip_scale=0.15)
+    d = make_faced_like(1, random_state=1, noise=0.0, subject_scale=0.0, gain_scale=0.0, verbose=0, **kw)
+    t = d.truth
+    # Without noise and subject effects, DE = 1/2 log(2 pi e) + 1/2 (L + E).
+    expected = HALF_LOG_2PIE + 0.5 * (t.baseline_log_power.ravel() + t.stimulus_effects)
+    np.testing.assert_allclose(d.X, np.repeat(expected, 3, axis=0), atol=1e-12)
+    # E = lambda (v V + a A) + residual
+    effect = 0.5 * (np.outer(t.stimulus_valence, t.valence_topography.ravel())
+                    + np.outer(t.stimulus_arousal, t.arousal_topography.ravel()))
+    np.testing.assert_allclose(t.stimulus_effects, effect + t.residual_patterns)
+    # Baseline = log of the background spectrum summed over each band's 1-Hz bins.
+    f = t.spectrum_freqs
+    alpha = (f >= 8) & (f < 13)
+    np.testing.assert_allclose(t.baseline_log_power[:, 2], np.log(t.spectrum[:, alpha].sum(axis=1)))
+    # Residual patterns have the requested rank; class latents are the documented ones.
+    assert np.linalg.matrix_rank(t.residual_patterns, tol=1e-8) == 3
+    np.testing.assert_array_equal(t.class_valence, [CLASS_LATENTS[c][0] for c in FACED_CLASSES])
+    assert np.all((t.spectral_exponent >= 1) & (t.spectral_exponent <= 2))
+
+
+def test_topographies_follow_the_scalp():
+    t = make_faced_like(1, random_state=0, verbose=0).truth
+    names = list(FACED_CHANNELS)
+    gamma_v = np.abs(t.valence_topography[:, 4])
+    assert names[int(np.argmax(gamma_v))] in ("Oz", "O1", "O2")
+    assert gamma_v[names.index("Oz")] > 5 * gamma_v[names.index("Fz")]
+    alpha_a = np.abs(t.arousal_topography[:, 2])
+    assert alpha_a[names.index("Fz")] > 3 * alpha_a[names.index("Oz")]
+    # Mastoids carry little signal; alpha peak is posterior.
+    for m in ("A1", "A2"):
+        assert np.abs(t.valence_topography[names.index(m)]).max() < 0.05
+    peak = t.spectrum[:, 10] / t.spectrum[:, 6]
+    assert peak[names.index("Oz")] > peak[names.index("Fp1")]
+
+
+def test_raw_matches_de_through_periodogram(raw_and_de):
+    raw, de = raw_and_de
+    x = raw.X.astype(np.float64).reshape(len(raw.X), 32, 10, 250)  # 1-s windows
+    psd = np.abs(np.fft.rfft(x, axis=-1)) ** 2 * 2 / (250 * 250)
+    f = np.fft.rfftfreq(250, 1 / 250)
+    power = np.stack([psd[..., (f >= lo) & (f < hi)].sum(-1) for lo, hi in de.bands.values()], axis=-1)
+    de_from_raw = (0.5 * np.log(2 * np.pi * np.e * power)).mean(axis=2).reshape(len(x), -1)
+    assert np.corrcoef(de_from_raw.ravel(), de.X.ravel())[0, 1] > 0.9
+    # Per feature, across rows (the structure analyses use), not just band levels.
+    per_feature = [np.corrcoef(de_from_raw[:, k], de.X[:, k])[0, 1] for k in range(160)]
+    assert np.median(per_feature) > 0.9
+
+
+def _valence_bacc(data):
+    mask = data.valence != 0
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    scores = cross_val_score(
+        model, data.X[mask], data.valence[mask] > 0, groups=data.subject[mask],
+        cv=GroupKFold(3), scoring="balanced_accuracy",
+    )  # fmt: skip
+    return scores.mean()
+
+
+def test_valence_is_decodable_across_subjects(de):
+    # A sanity check of the test bed (chance is 0.5), not a claim about EEG.
+    assert _valence_bacc(de) > 0.6
+    null = make_faced_like(6, random_state=0, effect_scale=0.0, residual_scale=0.0, verbose=0)
+    assert _valence_bacc(null) < 0.6
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_subjects": 0}, "n_subjects"),
+        ({"kind": "psd"}, "kind"),
+        ({"noise": -1.0}, "noise"),
+        ({"effect_scale": np.nan}, "effect_scale"),
+        ({"residual_rank": 0}, "residual_rank"),
+        ({"window_seconds": 40}, "window_seconds"),
+    ],
+)
+def test_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_faced_like(**{"n_subjects": 1, "verbose": 0, **kwargs})
