@@ -22,8 +22,8 @@ def _white(n=6, ch=3, seconds=30, sigma=2.0, seed=0):
     return sigma * np.random.default_rng(seed).standard_normal((n, ch, int(seconds * FS)))
 
 
-def _pink(n, ch, seconds, seed):
-    """Stationary 1/f^1.5 noise plus an alpha peak whose height varies per epoch and channel.
+def _pink(n, ch, seconds, seed, exponent=1.5):
+    """Stationary 1/f^exponent noise plus an alpha peak whose height varies per epoch and channel.
 
     Band powers vary across epochs and channels both in level (gain) and in
     shape (alpha height), so agreement between methods is not just agreement
@@ -35,7 +35,7 @@ def _pink(n, ch, seconds, seed):
     f[0] = 1.0
     gain = np.exp(rng.normal(0, 0.5, (n, ch, 1)))
     alpha = np.exp(rng.normal(0, 1.0, (n, ch, 1))) * np.exp(-((f - 10) ** 2) / 4.5)
-    psd = gain * (f**-1.5 + 0.2 * alpha)
+    psd = gain * (f**-exponent + 0.2 * alpha)
     psd[..., 0] = 0
     phase = np.exp(2j * np.pi * rng.random(psd.shape))
     return np.fft.irfft(np.sqrt(psd) * phase, n=n_times) * np.sqrt(n_times)
@@ -72,48 +72,93 @@ def test_de_scales_with_amplitude_exactly():
     np.testing.assert_allclose(de.fit_transform(3 * X), de.fit_transform(X) + np.log(3), atol=1e-10)
 
 
-def test_fft_is_parseval_exact_for_a_sinusoid():
+@pytest.mark.parametrize("taper", ["hann", "boxcar"])
+def test_fft_is_parseval_exact_for_a_sinusoid(taper):
+    # Hann spreads a bin-centred tone over bins k-1..k+1; with all three inside
+    # the band, the sum(w^2) normalisation returns its variance exactly.
     t = np.arange(int(FS * 4)) / FS
     x = 3.0 * np.sin(2 * np.pi * 10 * t) + 1.0 * np.sin(2 * np.pi * 20 * t) + 5.0  # DC is removed
-    de = DEFeatureExtractor(sfreq=FS, bands=[("a", 8, 13), ("b", 13, 30)]).fit_transform(x[None, None])
+    de = DEFeatureExtractor(sfreq=FS, bands=[("a", 8, 13), ("b", 13, 30)], taper=taper).fit_transform(x[None, None])
     np.testing.assert_allclose(de[0], differential_entropy([9 / 2, 1 / 2]), rtol=1e-12)
+
+
+def test_hann_taper_removes_the_window_mean_exactly():
+    # Without mean removal before tapering, Hann would leak an offset into bin 1 (delta).
+    X = _white(n=2, ch=2, seconds=3)
+    de = DEFeatureExtractor(sfreq=FS, bands="faced").fit(X)
+    np.testing.assert_allclose(de.transform(X + 50.0), de.transform(X), atol=1e-9)
+
+
+def _r_per_band(a, b, n_bands=5):
+    a, b = a.reshape(len(a), -1, n_bands), b.reshape(len(b), -1, n_bands)
+    return np.array([np.corrcoef(a[..., k].ravel(), b[..., k].ravel())[0, 1] for k in range(n_bands)])
 
 
 def test_fft_and_filter_agree_on_stationary_pink_noise():
     X = _pink(n=24, ch=8, seconds=30, seed=1)
-    fft = DEFeatureExtractor(sfreq=FS).fit_transform(X).reshape(24, 8, 5)
-    filt = DEFeatureExtractor(sfreq=FS, method="filter").fit_transform(X).reshape(24, 8, 5)
-    r = np.array([np.corrcoef(fft[..., b].ravel(), filt[..., b].ravel())[0, 1] for b in range(5)])
+    fft = DEFeatureExtractor(sfreq=FS).fit_transform(X)
+    filt = DEFeatureExtractor(sfreq=FS, method="filter").fit_transform(X)
+    r = _r_per_band(fft, filt)
     # Not r > 0.99 in every band: the two methods have different frequency
-    # responses (sharp bins plus rectangular-window leakage vs soft Butterworth
-    # edges), so a varying alpha peak moves theta and beta differently.
-    # Measured over seeds 0-3: 0.98-0.99, 0.97-0.98, 0.998, 0.975-0.983, 0.996.
-    assert r.min() > 0.95 and np.median(r) > 0.98, r
+    # responses (Hann main lobe vs soft Butterworth edges), so a varying alpha
+    # peak moves theta and beta differently, and delta's 0.5 Hz edge is below
+    # the 1-Hz resolution of 1-s windows. Measured (Hann) over seeds 0-3:
+    # 0.97-0.98, 0.971-0.978, 0.996, 0.977-0.982, 0.996.
+    assert r.min() > 0.96 and np.median(r) > 0.975, r
     assert r[2] > 0.99 and r[4] > 0.99, r
 
 
-def test_fft_and_filter_on_simulated_faced_raw():
-    raw = make_faced_like(n_subjects=1, kind="raw", window_seconds=10, random_state=0, verbose=0)
-    X = raw.X
-    fft = DEFeatureExtractor(sfreq=raw.sfreq).fit_transform(X).reshape(len(X), 32, 5)
-    filt = DEFeatureExtractor(sfreq=raw.sfreq, method="filter").fit_transform(X).reshape(len(X), 32, 5)
-    r = [np.corrcoef(fft[..., b].ravel(), filt[..., b].ravel())[0, 1] for b in range(5)]
-    # The simulator's spectra have channel-specific 1/f slopes; the rectangular
-    # window of the fft method leaks low-frequency power into theta for steep
-    # slopes, which the filter does not (see DEFeatureExtractor Notes), so
-    # theta agrees least. Measured: 0.983, 0.941, 0.975, 0.983, 0.993.
-    assert min(r) > 0.9, r
-    assert r[3] > 0.97 and r[4] > 0.985, r
+def test_hann_taper_stops_leakage_on_brown_noise():
+    # 1/f^2 spectra: the boxcar's sidelobes fall off no faster than the spectrum,
+    # so low-frequency power leaks into every higher band; Hann's do not.
+    X = _pink(n=24, ch=8, seconds=30, seed=1, exponent=2.0)
+    filt = DEFeatureExtractor(sfreq=FS, method="filter").fit_transform(X)
+    hann = DEFeatureExtractor(sfreq=FS, taper="hann").fit_transform(X)
+    box = DEFeatureExtractor(sfreq=FS, taper="boxcar").fit_transform(X)
+    r_hann, r_box = _r_per_band(hann, filt), _r_per_band(box, filt)
+    gap_hann, gap_box = (np.abs((est - filt).reshape(24, 8, 5).mean(axis=(0, 1))) for est in (hann, box))
+    # Measured over seeds 0-2: mean (fft - filter) per band, boxcar 0.26, 0.28,
+    # 0.08, 0.42, 0.37 nats; Hann -0.01, 0.04, 0.00, 0.20, 0.06.
+    assert (gap_box[[0, 1, 3, 4]] > 0.25).all() and (gap_hann < gap_box - 0.05).all(), (gap_hann, gap_box)
+    assert gap_hann[4] < 0.1, gap_hann
+    assert r_hann[4] > 0.99 > r_box[4] and r_hann[1] > r_box[1] + 0.01, (r_hann, r_box)
+    assert r_hann.min() > 0.95, r_hann
+
+
+@pytest.fixture(scope="module")
+def faced_raw():
+    # Subject s's data do not depend on n_subjects: two subjects, 168 epochs.
+    return make_faced_like(n_subjects=2, kind="raw", window_seconds=10, random_state=0, verbose=0)
+
+
+def test_fft_and_filter_on_simulated_faced_raw(faced_raw):
+    X = faced_raw.X
+    filt = DEFeatureExtractor(sfreq=faced_raw.sfreq, method="filter").fit_transform(X)
+    r = _r_per_band(DEFeatureExtractor(sfreq=faced_raw.sfreq).fit_transform(X), filt)
+    # The issue asks for r > 0.99 per band; it holds for gamma only. The
+    # simulator synthesises every 1-s window independently (periodic in the
+    # window, band gains redrawn per window with sharp edges at the band
+    # limits), which the boxcar periodogram inverts exactly (next test). The
+    # filter's impulse response spans window boundaries and its edges are
+    # soft, so it mixes neighbouring windows and bands; neither taper changes
+    # that (boxcar and Hann alike measured 0.94-0.99 over subjects 0-3, theta
+    # lowest). Measured here (Hann): 0.968, 0.951, 0.972, 0.984, 0.992.
+    assert r.min() > 0.93, r
+    assert r[3] > 0.975 and r[4] > 0.99, r
 
 
 def test_fft_recovers_simulated_de_kind():
-    # The simulator draws each 1-s window's spectrum so that its periodogram
-    # returns the DE kind's band powers: an independent check of our DE.
+    # The simulator draws each 1-s window's spectrum so that its boxcar
+    # periodogram returns the DE kind's band powers: an independent check of our DE.
     raw = make_faced_like(n_subjects=1, kind="raw", window_seconds=10, random_state=3, verbose=0)
     de = make_faced_like(n_subjects=1, kind="de", window_seconds=10, random_state=3, verbose=0)
-    ours = DEFeatureExtractor(sfreq=raw.sfreq, ch_names=raw.ch_names).fit(raw.X)
+    ours = DEFeatureExtractor(sfreq=raw.sfreq, ch_names=raw.ch_names, taper="boxcar").fit(raw.X)
     np.testing.assert_allclose(ours.transform(raw.X), de.X, atol=1e-4)
     np.testing.assert_array_equal(ours.get_feature_names_out(), de.feature_names)
+    # With the default Hann taper the main lobe blurs the simulator's sharp band
+    # edges a little; the features still track the truth closely.
+    hann = DEFeatureExtractor(sfreq=raw.sfreq).fit_transform(raw.X)
+    assert _r_per_band(hann, de.X).min() > 0.93
 
 
 def test_leftover_samples_are_dropped():
@@ -263,6 +308,7 @@ def test_epochs_errors():
         (_white(2, 2, 1), {"sfreq": 80}, "sampling rate 80 Hz is too low for band gamma"),
         (_white(2, 2, 1), {"bands": {"a": (13, 8)}}, "must be below"),
         (_white(2, 2, 1), {"method": "wavelet"}, "method must be"),
+        (_white(2, 2, 1), {"taper": "hamming"}, "taper must be one of"),
         (_white(2, 2, 1), {"chunk_size": 0}, "chunk_size"),
         (_white(2, 2, 1), {"window": -1}, "window must be a positive"),
         (_white(2, 2, 1), {"ch_names": ["a"]}, "ch_names has 1 names"),

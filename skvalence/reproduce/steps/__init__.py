@@ -9,6 +9,7 @@ from .base import Step, StepOutput
 # name -> (module, class); imported lazily so ``--help`` stays fast.
 _REGISTRY = {
     "vaxis": ("skvalence.reproduce.steps.vaxis", "VAxisStep"),
+    "tracking": ("skvalence.reproduce.steps.tracking", "TrackingStep"),
 }
 
 

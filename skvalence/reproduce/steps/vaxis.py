@@ -42,7 +42,7 @@ class VAxisStep(Step):
         coords = np.asarray(vaxis.class_coords_, dtype=float)
         evr = np.asarray(vaxis.explained_variance_ratio_, dtype=float)
         diagnostics = dict(vaxis.diagnostics_)
-        zero_shot = run_zero_shot(context, vaxis)
+        zero_shot, zero_shot_html = run_zero_shot(context, vaxis)
         fig = plot_class_coordinates(classes, coords, FACED_VALENCE)
         figures = [context.save_figure(fig, "vaxis_classes")]
         results = {
@@ -55,10 +55,10 @@ class VAxisStep(Step):
             "diagnostics": diagnostics,
             "zero_shot": zero_shot,
         }
-        return StepOutput(results=results, html=self._html(results), figures=figures)
+        return StepOutput(results=results, html=self._html(results, zero_shot_html), figures=figures)
 
     @staticmethod
-    def _html(results):
+    def _html(results, zero_shot_html):
         coords = html_table(("class", "coordinate"), zip(results["classes"], results["class_coords"]))
         diag_rows = [(k, v) for k, v in results["diagnostics"].items() if not isinstance(v, (dict, list))]
         parts = [
@@ -70,6 +70,6 @@ class VAxisStep(Step):
             "<h3>Diagnostics</h3>",
             html_table(("diagnostic", "value"), diag_rows),
             "<h3>Zero-shot validation</h3>",
-            results["zero_shot"]["html"],
+            zero_shot_html,
         ]
         return "\n".join(parts)

@@ -1,0 +1,365 @@
+"""Cross-validation splitters for the FACED and SEED-V evaluation protocols.
+
+Every splitter here takes ``groups`` and never puts one group on both sides
+of a split, so each drops into :func:`~sklearn.model_selection.cross_val_score`,
+:class:`~sklearn.model_selection.GridSearchCV` and metadata routing like any
+scikit-learn group splitter:
+
+* :class:`FACEDPaperSplit` -- the foundation-model protocol on FACED
+  (subjects 0-79 train, 80-99 validation, 100-122 test);
+* :class:`SubjectKFold` -- k-fold cross-subject (the older 10-fold protocol);
+* :class:`SEEDVTrialSplit` -- SEED-V's three folds by trial within a session.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.model_selection import BaseCrossValidator, GroupKFold
+from sklearn.utils import indexable
+
+__all__ = ["FACEDPaperSplit", "SubjectKFold", "SEEDVTrialSplit", "seedv_trial_groups"]
+
+#: Size of the FACED cohort that the paper's subject indices refer to.
+FACED_N_SUBJECTS = 123
+
+#: Trials per SEED-V session, and trials per fold of the 3-fold protocol.
+SEEDV_TRIALS_PER_SESSION = 15
+SEEDV_TRIALS_PER_FOLD = 5
+
+
+def _check_groups(groups, n_samples, splitter):
+    """1-D groups of the right length, or a ValueError that says what is wrong."""
+    if groups is None:
+        raise ValueError(
+            f"{splitter} needs `groups` (one subject or trial id per row); got groups=None. "
+            "Pass groups=... to split(), cross_val_score() or GridSearchCV.fit()."
+        )
+    groups = np.asarray(groups)
+    if groups.ndim != 1:
+        raise ValueError(f"{splitter}: `groups` must be 1-D, got shape {groups.shape}")
+    if n_samples is not None and groups.shape[0] != n_samples:
+        raise ValueError(
+            f"{splitter}: `groups` has {groups.shape[0]} entries but X has {n_samples} rows"
+        )
+    if groups.dtype.kind == "f" and np.isnan(groups).any():
+        raise ValueError(f"{splitter}: `groups` contains NaN")
+    return groups
+
+
+def _n_rows(X, groups):
+    if X is None:
+        return None if groups is None else len(groups)
+    return len(X) if not hasattr(X, "shape") else X.shape[0]
+
+
+class FACEDPaperSplit(BaseCrossValidator):
+    """FACED's fixed subject split: train 0-79, validation 80-99, test 100-122.
+
+    Subjects are taken in sorted order of their ids; the ``train``,
+    ``validation`` and ``test`` ranges index positions in that order. With
+    exactly 123 subjects (the released cohort) the positions are used as
+    given. With any other number ``n`` of subjects the split scales
+    proportionally: subject position ``p`` is mapped to the reference position
+    ``floor(p * 123 / n)`` and joins the set whose range holds it, so the
+    80/20/23 proportions are kept (e.g. 30 subjects -> 20 / 5 / 5).
+
+    Parameters
+    ----------
+    train, validation, test : iterable of int
+        Positions (in a 123-subject cohort) of the training, validation and
+        test subjects. They must not overlap.
+    mode : {"test", "validation", "train+validation"}, default="test"
+        Which single (train, test) pair :meth:`split` yields: ``"test"``
+        trains on the training subjects and tests on the test subjects;
+        ``"validation"`` tests on the validation subjects instead (use it as
+        ``cv`` of a :class:`~sklearn.model_selection.GridSearchCV` to select
+        hyper-parameters without touching the test subjects);
+        ``"train+validation"`` trains on training and validation subjects and
+        tests on the test subjects (the refit after model selection).
+
+    See Also
+    --------
+    SubjectKFold : k-fold cross-subject splits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.model_selection import FACEDPaperSplit
+    >>> groups = np.repeat(np.arange(123), 2)
+    >>> train, val, test = FACEDPaperSplit().train_validation_test(groups)
+    >>> np.unique(groups[train])[[0, -1]], np.unique(groups[test])[[0, -1]]
+    (array([ 0, 79]), array([100, 122]))
+    >>> FACEDPaperSplit().get_n_splits()
+    1
+    """
+
+    _MODES = ("test", "validation", "train+validation")
+    # Request `groups` by default, as scikit-learn's group splitters do.
+    __metadata_request__split = {"groups": True}
+
+    def __init__(
+        self,
+        train=range(0, 80),
+        validation=range(80, 100),
+        test=range(100, FACED_N_SUBJECTS),
+        mode="test",
+    ):
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.mode = mode
+
+    def _reference_sets(self):
+        sets = [np.unique(np.asarray(list(s), dtype=int)) for s in (self.train, self.validation, self.test)]
+        for name, positions in zip(("train", "validation", "test"), sets):
+            if positions.size and (positions.min() < 0 or positions.max() >= FACED_N_SUBJECTS):
+                raise ValueError(
+                    f"FACEDPaperSplit: `{name}` must hold positions in 0..{FACED_N_SUBJECTS - 1}"
+                )
+        names = ("train", "validation", "test")
+        for i in range(3):
+            for j in range(i + 1, 3):
+                common = np.intersect1d(sets[i], sets[j])
+                if common.size:
+                    raise ValueError(
+                        f"FACEDPaperSplit: `{names[i]}` and `{names[j]}` share positions {common[:5].tolist()}"
+                    )
+        return sets
+
+    def _subject_roles(self, subjects):
+        """Role (0 train, 1 validation, 2 test, -1 unused) of each sorted subject."""
+        sets = self._reference_sets()
+        n = len(subjects)
+        positions = np.arange(n)
+        if n != FACED_N_SUBJECTS:
+            # Proportional scaling: subject p stands in for reference position floor(p * 123 / n).
+            positions = (positions * FACED_N_SUBJECTS) // n
+        roles = np.full(n, -1)
+        for role, reference in enumerate(sets):
+            roles[np.isin(positions, reference)] = role
+        return roles
+
+    def train_validation_test(self, groups):
+        """Row indices of the training, validation and test subjects.
+
+        Parameters
+        ----------
+        groups : array-like of shape (n_samples,)
+            Subject id of each row.
+
+        Returns
+        -------
+        train_idx, val_idx, test_idx : ndarray of int
+            Disjoint row indices; every subject's rows fall in exactly one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvalence.model_selection import FACEDPaperSplit
+        >>> groups = np.repeat(np.arange(30), 3)
+        >>> tr, va, te = FACEDPaperSplit().train_validation_test(groups)
+        >>> [len(np.unique(groups[i])) for i in (tr, va, te)]
+        [20, 5, 5]
+        """
+        groups = _check_groups(groups, None, type(self).__name__)
+        subjects, inverse = np.unique(groups, return_inverse=True)
+        roles = self._subject_roles(subjects)[inverse]
+        out = tuple(np.flatnonzero(roles == role) for role in range(3))
+        for name, idx in zip(("train", "validation", "test"), out):
+            if idx.size == 0:
+                raise ValueError(
+                    f"FACEDPaperSplit: no subject falls in the {name} set with {len(subjects)} "
+                    "subjects; use more subjects or set the ranges explicitly"
+                )
+        return out
+
+    def split(self, X=None, y=None, groups=None):
+        """Yield the single (train, test) pair selected by ``mode``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), default=None
+            Only its length is used.
+        y : array-like, default=None
+            Ignored.
+        groups : array-like of shape (n_samples,)
+            Subject id of each row (required).
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        if self.mode not in self._MODES:
+            raise ValueError(f"FACEDPaperSplit: mode must be one of {self._MODES}, got {self.mode!r}")
+        groups = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        train, val, test = self.train_validation_test(groups)
+        if self.mode == "test":
+            yield train, test
+        elif self.mode == "validation":
+            yield train, val
+        else:
+            yield np.sort(np.concatenate([train, val])), test
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of splits: always 1."""
+        return 1
+
+
+class SubjectKFold(GroupKFold):
+    """K-fold cross-subject splitter: no subject on both sides of any split.
+
+    A :class:`~sklearn.model_selection.GroupKFold` whose groups are subjects,
+    with the 10 folds of the older FACED cross-subject protocol as default and
+    an explicit error when ``groups`` is missing. With ``shuffle=True`` the
+    subjects are permuted (seeded by ``random_state``) before being dealt
+    into folds.
+
+    Parameters
+    ----------
+    n_splits : int, default=10
+        Number of folds (at least 2, at most the number of subjects).
+    shuffle : bool, default=False
+        Whether to permute the subjects before assigning them to folds.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the subject permutation when ``shuffle=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.model_selection import SubjectKFold
+    >>> groups = np.repeat(np.arange(20), 4)
+    >>> cv = SubjectKFold(n_splits=5, shuffle=True, random_state=0)
+    >>> all(set(groups[tr]).isdisjoint(groups[te]) for tr, te in cv.split(groups, groups=groups))
+    True
+    """
+
+    def __init__(self, n_splits=10, *, shuffle=False, random_state=None):
+        super().__init__(n_splits=n_splits, shuffle=shuffle, random_state=random_state)
+
+    def split(self, X, y=None, groups=None):
+        """Yield (train, test) row indices, one pair per fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Only its length is used.
+        y : array-like, default=None
+            Ignored.
+        groups : array-like of shape (n_samples,)
+            Subject id of each row (required).
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        X, y, groups = indexable(X, y, groups)
+        groups = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        n_subjects = np.unique(groups).size
+        if not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
+            raise ValueError(f"SubjectKFold: n_splits must be an integer >= 2, got {self.n_splits!r}")
+        if self.n_splits > n_subjects:
+            raise ValueError(
+                f"SubjectKFold: n_splits={self.n_splits} is more than the {n_subjects} subjects in groups"
+            )
+        yield from super().split(X, y, groups)
+
+
+def seedv_trial_groups(bunch):
+    """Trial-in-session index (0-14) of every row of a SEED-V bunch.
+
+    Looks for a ``trial`` field first, then ``stimulus``. Values 0-44
+    (session-major numbering of the 45 trials) are reduced modulo 15, so both
+    per-session and per-subject numbering work.
+
+    Parameters
+    ----------
+    bunch : sklearn.utils.Bunch or dict
+        A SEED-V dataset as returned by :func:`skvalence.datasets.load_seedv`.
+
+    Returns
+    -------
+    groups : ndarray of int, shape (n_samples,)
+        The ``groups`` argument that :class:`SEEDVTrialSplit` expects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> from skvalence.model_selection import seedv_trial_groups
+    >>> seedv_trial_groups(Bunch(stimulus=np.array([0, 14, 15, 44])))
+    array([ 0, 14,  0, 14])
+    """
+    for key in ("trial", "stimulus"):
+        if key in bunch:
+            values = np.asarray(bunch[key])
+            break
+    else:
+        raise ValueError("seedv_trial_groups: the bunch has neither a 'trial' nor a 'stimulus' field")
+    if values.dtype.kind not in "iu" and not (
+        values.dtype.kind == "f" and np.all(np.isfinite(values)) and np.all(values == np.round(values))
+    ):
+        raise ValueError(f"seedv_trial_groups: '{key}' must hold integer trial numbers")
+    values = values.astype(int)
+    if values.min() < 0 or values.max() >= 3 * SEEDV_TRIALS_PER_SESSION:
+        raise ValueError(f"seedv_trial_groups: '{key}' must lie in 0..44, got {values.min()}..{values.max()}")
+    return values % SEEDV_TRIALS_PER_SESSION
+
+
+class SEEDVTrialSplit(BaseCrossValidator):
+    """SEED-V's 3-fold protocol: trials 0-4, 5-9 and 10-14 of each session.
+
+    ``groups`` holds the trial-in-session index (0-14) of each row (see
+    :func:`seedv_trial_groups`). Fold ``k`` tests on trials ``5k .. 5k+4`` of
+    every session present and trains on the other ten. As in the SEED-V
+    literature this protocol is *within-subject*: fit and evaluate one
+    subject at a time (pass that subject's rows only); for cross-subject
+    evaluation use :class:`SubjectKFold`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.model_selection import SEEDVTrialSplit
+    >>> trials = np.tile(np.arange(15), 3)          # 3 sessions, one row per trial
+    >>> [np.unique(trials[te]).tolist() for _, te in SEEDVTrialSplit().split(trials, groups=trials)][1]
+    [5, 6, 7, 8, 9]
+    """
+
+    n_folds = SEEDV_TRIALS_PER_SESSION // SEEDV_TRIALS_PER_FOLD
+    __metadata_request__split = {"groups": True}
+
+    def split(self, X=None, y=None, groups=None):
+        """Yield the three (train, test) pairs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), default=None
+            Only its length is used.
+        y : array-like, default=None
+            Ignored.
+        groups : array-like of shape (n_samples,)
+            Trial-in-session index (0-14) of each row (required).
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        trials = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        if trials.dtype.kind not in "iuf" or np.any(trials != np.round(trials)):
+            raise ValueError("SEEDVTrialSplit: `groups` must hold integer trial indices 0-14")
+        if trials.min() < 0 or trials.max() >= SEEDV_TRIALS_PER_SESSION:
+            raise ValueError(
+                f"SEEDVTrialSplit: `groups` must be the trial index within a session (0-14), got "
+                f"{trials.min()}..{trials.max()}; use seedv_trial_groups(bunch)"
+            )
+        fold = trials.astype(int) // SEEDV_TRIALS_PER_FOLD
+        for k in range(self.n_folds):
+            test = np.flatnonzero(fold == k)
+            if test.size == 0:
+                raise ValueError(f"SEEDVTrialSplit: no row has a trial in fold {k} ({5 * k}-{5 * k + 4})")
+            yield np.flatnonzero(fold != k), test
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of splits: always 3."""
+        return self.n_folds

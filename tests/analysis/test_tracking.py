@@ -1,0 +1,281 @@
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from skvalence.analysis._plots import plot_tracking_scatter, plot_tracking_topomap
+from skvalence.analysis.tracking import TrackingResult, class_to_stimulus_coords, track_vaxis
+from skvalence.eeg.montage import FACED_CHANNELS
+from skvalence.emotions import FACED_CLIP_CLASS
+
+BANDS = ["delta", "theta", "alpha", "beta", "gamma"]
+CLASS_COORDS = np.array([-0.9, -0.7, -0.8, -1.0, 0.0, 0.8, 0.6, 1.0, 0.7])
+
+
+def _cohort(coords, n_subjects=8, windows=3, signal=0.4, seed=0):
+    """DE-like features: stimulus coordinate x a fixed topography + subject offsets + noise."""
+    rng = np.random.default_rng(seed)
+    n_stim = coords.size
+    subject = np.repeat(np.arange(n_subjects), n_stim * windows)
+    stimulus = np.tile(np.repeat(np.arange(n_stim), windows), n_subjects)
+    topography = rng.normal(size=160)
+    offsets = rng.normal(scale=2.0, size=(n_subjects, 160))[subject]
+    X = offsets + signal * np.outer(coords[stimulus], topography) + rng.normal(size=(subject.size, 160))
+    return X, stimulus, subject, topography
+
+
+def test_planted_signal_is_tracked():
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, topography = _cohort(coords)
+    res = track_vaxis(X, stim, coords, subject=subj, n_permutations=200, n_random_directions=50,
+                      ch_names=FACED_CHANNELS, bands=BANDS, random_state=0)
+    assert res.r > 0.8 and res.r_ci[0] > 0.5
+    assert res.permutation == "class"  # "auto" with class-level coordinates
+    assert 1 / 201 <= res.p_value < 0.05
+    assert res.null_percentile > 95
+    assert res.r_in_sample >= res.r - 0.05
+    assert res.coef_.shape == (32, 5) and res.alpha_.shape == (28,)
+    # The weights point along the planted topography (channel-major layout).
+    assert np.corrcoef(res.coef_.ravel(), topography)[0, 1] > 0.5
+    assert res.n_subjects == 8 and "permutation" in res.test and "one-sided" in res.test
+
+
+@pytest.mark.parametrize("permutation", ["stimulus", "class"])
+def test_unrelated_coordinate_table_stays_at_chance(permutation):
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords)
+    # A table of class coordinates unrelated (|r| < 0.1) to the planted one.
+    rng = np.random.default_rng(5)
+    while True:
+        shuffled = rng.permutation(CLASS_COORDS)
+        if abs(np.corrcoef(shuffled, CLASS_COORDS)[0, 1]) < 0.1:
+            break
+    res = track_vaxis(X, stim, class_to_stimulus_coords(shuffled), subject=subj, n_permutations=200,
+                      n_random_directions=50, permutation=permutation, random_state=1)
+    assert res.p_value > 0.05
+    assert res.null_percentile < 95
+
+
+def test_auto_permutation_resolves_by_class_structure():
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords, n_subjects=2)
+    kw = dict(subject=subj, n_permutations=20, n_random_directions=0, random_state=0)
+    tied = track_vaxis(X, stim, coords, **kw)
+    assert tied.permutation == "class" and "class coordinates" in tied.test
+    # Within a class every permuted table keeps the class's shared value.
+    distinct = track_vaxis(X, stim, coords + np.linspace(0, 0.01, 28), **kw)
+    assert distinct.permutation == "stimulus" and "stimulus coordinates" in distinct.test
+    given = track_vaxis(X, stim, coords + np.linspace(0, 0.01, 28), stimulus_class=FACED_CLIP_CLASS, **kw)
+    assert given.permutation == "stimulus"  # coordinates differ within classes: class null impossible
+
+
+def test_class_null_is_not_fooled_by_class_structure():
+    # Features differ between classes, but not along any of the tested tables: the stimulus
+    # null (anti-conservative here) rejects nearly always, the class null at about its level.
+    rng = np.random.default_rng(11)
+    class_pattern = rng.normal(size=(9, 160))
+    stim = np.tile(np.arange(28), 4)
+    X = class_pattern[FACED_CLIP_CLASS[stim]] + rng.normal(scale=2.0, size=(stim.size, 160))
+    rejections = {"stimulus": 0, "class": 0}
+    for seed in range(8):
+        unrelated = class_to_stimulus_coords(np.random.default_rng(100 + seed).normal(size=9))
+        for permutation in rejections:
+            res = track_vaxis(X, stim, unrelated, n_permutations=100, n_random_directions=0,
+                              permutation=permutation, random_state=seed)
+            rejections[permutation] += res.p_value < 0.05
+    assert rejections["stimulus"] >= 6
+    assert rejections["class"] <= 1
+
+
+def test_pure_noise_at_chance_and_p_bounds():
+    rng = np.random.default_rng(3)
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    stim = np.tile(np.arange(28), 6)
+    res = track_vaxis(rng.normal(size=(stim.size, 40)), stim, coords, n_permutations=200,
+                      n_random_directions=0, random_state=0)
+    assert 1 / 201 <= res.p_value <= 1
+    assert res.p_value > 0.05
+    assert np.isnan(res.null_percentile) and res.random_r.size == 0
+    # p is the share of permutation r at or above r, with the +1 correction
+    assert res.p_value == pytest.approx((1 + np.sum(res.permutation_r >= res.r)) / 201)
+
+
+def test_seeded_and_parallel_reproducible():
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords, n_subjects=3, signal=0.1)
+    a = track_vaxis(X, stim, coords, subject=subj, n_permutations=50, n_random_directions=10, random_state=7)
+    b = track_vaxis(X, stim, coords, subject=subj, n_permutations=50, n_random_directions=10, random_state=7,
+                    n_jobs=2)
+    np.testing.assert_allclose(a.permutation_r, b.permutation_r)
+    np.testing.assert_allclose(a.predicted, b.predicted)
+    assert a.p_value == b.p_value
+
+
+def test_averaging_within_subject_first():
+    # Subject 0 has 1 window, subject 1 has 3: subject-first averaging weighs them equally.
+    X = np.array([[0.0], [3.0], [3.0], [3.0]] * 4)
+    stim = np.repeat(np.arange(4), 4)
+    subj = np.tile([0, 1, 1, 1], 4)
+    X = X + stim[:, None]
+    res_subject = track_vaxis(X, stim, np.arange(4.0), subject=subj, n_permutations=5, n_random_directions=0)
+    res_pooled = track_vaxis(X, stim, np.arange(4.0), n_permutations=5, n_random_directions=0)
+    assert res_subject.n_subjects == 2 and res_pooled.n_subjects is None
+    # Subject-first: mean(0, 3) = 1.5 above the stimulus; pooled rows: mean(0, 3, 3, 3) = 2.25.
+    from skvalence.analysis.tracking import _average_per_stimulus
+
+    M, _, _ = _average_per_stimulus(X, stim, subj)
+    np.testing.assert_allclose(M.ravel(), np.arange(4) + 1.5)
+    M, _, _ = _average_per_stimulus(X, stim, None)
+    np.testing.assert_allclose(M.ravel(), np.arange(4) + 2.25)
+
+
+def test_coordinate_mapping_and_non_integer_stimuli():
+    rng = np.random.default_rng(0)
+    names = np.array([f"clip{i:02d}" for i in range(10)])
+    stim = np.tile(names, 5)
+    coords = {n: float(i) for i, n in enumerate(names)}
+    coords["unused"] = 99.0  # extra keys are ignored
+    X = rng.normal(size=(stim.size, 5)) + np.array([coords[s] for s in stim])[:, None] * [1, 0, 0, 0, 0]
+    res = track_vaxis(X, stim, coords, n_permutations=50, n_random_directions=10, random_state=0,
+                      feature_names=[f"Oz_{b}" for b in "abcd"] + ["Pz_a"])
+    assert res.stimuli.tolist() == names.tolist()
+    assert res.r > 0.9
+    assert res.coef_.shape == (5,) and res.ch_names is None  # names do not form a channel x band grid
+    with pytest.raises(ValueError, match="complete"):
+        track_vaxis(X[:, :4], stim, coords, n_permutations=5, n_random_directions=0, ch_names=["Oz", "Pz"],
+                    bands=["a", "b"], feature_names=["Oz_a", "Oz_b", "Pz_a", "Pz_x"])
+
+
+def test_feature_names_shape_topography():
+    rng = np.random.default_rng(0)
+    stim = np.tile(np.arange(8), 3)
+    names = [f"{ch}_{b}" for ch in ("O1", "O2", "Pz") for b in ("alpha", "beta")]
+    order = rng.permutation(6)  # columns in any order: names decide the layout
+    X = rng.normal(size=(24, 6))
+    res = track_vaxis(X[:, order], stim, np.arange(8.0), n_permutations=5, n_random_directions=0,
+                      feature_names=[names[i] for i in order])
+    assert sorted(res.ch_names) == ["O1", "O2", "Pz"] and sorted(res.bands) == ["alpha", "beta"]
+    assert res.coef_.shape == (3, 2)
+    # Each cell holds the weight of the feature with that name, whatever the column order.
+    flat = dict(zip([names[i] for i in order], np.ravel(track_vaxis(
+        X[:, order], stim, np.arange(8.0), n_permutations=5, n_random_directions=0).coef_)))
+    for ci, ch in enumerate(res.ch_names):
+        for bi, band in enumerate(res.bands):
+            assert res.coef_[ci, bi] == pytest.approx(flat[f"{ch}_{band}"])
+
+
+def test_class_to_stimulus_coords():
+    coords = class_to_stimulus_coords(np.arange(9.0))
+    np.testing.assert_array_equal(coords, FACED_CLIP_CLASS.astype(float))
+    assert coords.shape == (28,) and np.sum(coords == 4) == 4  # four neutral clips
+    from skvalence.emotions import FACED_CLASSES
+
+    mapped = class_to_stimulus_coords({c: float(i) for i, c in enumerate(FACED_CLASSES)})
+    np.testing.assert_array_equal(mapped, coords)
+    with pytest.raises(ValueError, match="refers to class"):
+        class_to_stimulus_coords(np.arange(5.0))
+    with pytest.raises(ValueError, match="no coordinate for class"):
+        class_to_stimulus_coords({"joy": 1.0})
+    with pytest.raises(ValueError, match="NaN"):
+        class_to_stimulus_coords(np.r_[np.nan, np.arange(8.0)])
+
+
+def test_errors():
+    rng = np.random.default_rng(0)
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    stim = np.tile(np.arange(28), 2)
+    X = rng.normal(size=(56, 10))
+    kw = dict(n_permutations=5, n_random_directions=0)
+    with pytest.raises(ValueError, match="one entry per row"):
+        track_vaxis(X, stim[:-1], coords, **kw)
+    with pytest.raises(ValueError, match="one coordinate per stimulus"):
+        track_vaxis(X, stim, coords[:-1], **kw)
+    with pytest.raises(ValueError, match=r"no coordinate for stimulus.*\[27\]"):
+        track_vaxis(X, stim, {i: coords[i] for i in range(27)}, **kw)
+    X_nan = X.copy()
+    X_nan[3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        track_vaxis(X_nan, stim, coords, **kw)
+    with pytest.raises(ValueError, match="NaN"):
+        track_vaxis(X, stim, np.r_[coords[:-1], np.nan], **kw)
+    with pytest.raises(ValueError, match="all equal"):
+        track_vaxis(X, stim, np.ones(28), **kw)
+    with pytest.raises(ValueError, match="permutation must be"):
+        track_vaxis(X, stim, coords, permutation="row", **kw)
+    with pytest.raises(ValueError, match="n_permutations"):
+        track_vaxis(X, stim, coords, n_permutations=0)
+    with pytest.raises(ValueError, match="alphas"):
+        track_vaxis(X, stim, coords, alphas=[-1.0], **kw)
+    with pytest.raises(ValueError, match="channels x"):
+        track_vaxis(X, stim, coords, ch_names=FACED_CHANNELS, bands=BANDS, **kw)
+    with pytest.raises(ValueError, match="one coordinate per class"):
+        track_vaxis(X, stim, np.arange(28.0), stimulus_class=FACED_CLIP_CLASS, permutation="class", **kw)
+    with pytest.raises(ValueError, match="random_coords"):
+        track_vaxis(X, stim, coords, random_coords=np.zeros((3, 27)), n_permutations=5)
+    with pytest.raises(ValueError, match="at least 4 stimuli"):
+        track_vaxis(X[:6], np.arange(6) % 3, np.arange(3.0), **kw)
+
+
+def test_random_coords_supplied_by_caller():
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords, n_subjects=3)
+    table = np.random.default_rng(0).normal(size=(30, 28))
+    res = track_vaxis(X, stim, coords, subject=subj, n_permutations=20, random_coords=table, random_state=0)
+    assert res.random_r.shape == (30,) and res.random_null == "caller-supplied random_coords"
+    table = np.vstack([table, coords])  # the true table among the nulls gives (nearly) the same r
+    res2 = track_vaxis(X, stim, coords, subject=subj, n_permutations=20, random_coords=table, random_state=0)
+    assert res2.random_r[-1] == pytest.approx(res2.r)
+
+
+def test_result_serialises_and_summarises():
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords, n_subjects=3)
+    res = track_vaxis(X, stim, coords, subject=subj, n_permutations=20, n_random_directions=5,
+                      ch_names=FACED_CHANNELS, bands={b: (0, 1) for b in BANDS}, random_state=0)
+    assert isinstance(res, TrackingResult)
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["r"] == pytest.approx(res.r) and len(d["coef_"]) == 32 and d["bands"] == BANDS
+    text = res.summary()
+    assert "cross-validated r" in text and "in-sample" in text and f"{res.p_value:.4g}" in text
+
+
+def test_figures():
+    import matplotlib.pyplot as plt
+
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    X, stim, subj, _ = _cohort(coords, n_subjects=3)
+    res = track_vaxis(X, stim, coords, subject=subj, n_permutations=20, n_random_directions=5,
+                      ch_names=FACED_CHANNELS, bands=BANDS, random_state=0)
+    fig = plot_tracking_scatter(res)
+    ax = fig.axes[0]
+    assert "cross-validated r" in ax.get_title() and "in-sample" in ax.get_title()
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 28
+    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"joy", "neutral", "anger"}
+    fig2 = plot_tracking_topomap(res)
+    assert len([a for a in fig2.axes if a.get_title() in BANDS]) == 5
+    plt.close("all")
+    res.coef_ = res.coef_.ravel()
+    with pytest.raises(ValueError, match="topography"):
+        plot_tracking_topomap(res)
+
+
+def test_region_weights_finds_posterior_signal():
+    from skvalence.eeg.montage import region_mask
+
+    coords = class_to_stimulus_coords(CLASS_COORDS)
+    rng = np.random.default_rng(0)
+    stim = np.tile(np.arange(28), 6)
+    posterior = region_mask(FACED_CHANNELS, ["occipital"])
+    topography = np.outer(posterior, np.ones(5)).ravel()  # channel-major, occipital channels only
+    X = rng.normal(size=(stim.size, 160)) + np.outer(coords[stim], topography)
+    res = track_vaxis(X, stim, coords, n_permutations=10, n_random_directions=0, ch_names=FACED_CHANNELS,
+                      bands=BANDS, random_state=0)
+    shares = res.region_weights()
+    assert list(shares)[0] == "occipital"
+    res.coef_ = res.coef_.ravel()
+    with pytest.raises(ValueError, match="n_channels"):
+        res.region_weights()
