@@ -118,6 +118,15 @@ class RunContext:
         return load_seedv(self.data_dir)
 
     @property
+    def torch_device(self):
+        """``device`` with ``"auto"`` resolved to ``"cuda"`` when a GPU is visible."""
+        if self.device != "auto":
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+    @property
     def data_label(self):
         """How the report labels numbers measured on this run's data."""
         return "simulated" if self.dataset_name == "simulated" else f"real ({self.dataset_name})"

@@ -11,7 +11,7 @@ PROFILES = {
         "n_subjects": 123,
         "tracking_permutations": 1000,
         "tracking_random_directions": 200,
-        "zero_shot_max_texts": 2000,
+        "zero_shot_max_texts": 1000,
         "zoo_architectures": ("mlp", "axial"),
         "zoo_seeds": (0, 1, 2),
         "zoo_epochs": (15,),

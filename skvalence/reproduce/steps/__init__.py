@@ -10,6 +10,8 @@ from .base import Step, StepOutput
 _REGISTRY = {
     "vaxis": ("skvalence.reproduce.steps.vaxis", "VAxisStep"),
     "tracking": ("skvalence.reproduce.steps.tracking", "TrackingStep"),
+    "rediscovery": ("skvalence.reproduce.steps.rediscovery", "RediscoveryStep"),
+    "sweep": ("skvalence.reproduce.steps.sweep", "SweepStep"),
 }
 
 

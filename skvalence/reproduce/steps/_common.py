@@ -43,3 +43,37 @@ def stimulus_classes(data):
             raise ValueError(f"stimulus {stim} carries several class labels {labels.tolist()}")
         classes[i] = labels[0]
     return stimuli, classes
+
+
+def paper_split_data(context):
+    """The run's EEG data scaled per subject and cut by the paper protocol.
+
+    Per-subject standardisation uses each subject's own label-free statistics
+    (the literature's practice, and the only thing computed on test subjects).
+    Returns a dict with ``train``, ``val``, ``test`` (each a dict of X, y, subject,
+    stimulus) and the class names.
+    """
+    from ...eeg.preprocessing import SubjectStandardScaler
+    from ...model_selection import FACEDPaperSplit
+
+    data = context.eeg
+    X = SubjectStandardScaler().fit_transform(data.X, groups=data.subject).astype(np.float32)
+    parts = dict(zip(("train", "val", "test"), FACEDPaperSplit().train_validation_test(data.subject)))
+    out = {name: {"X": X[idx], "y": np.asarray(data.y)[idx], "subject": np.asarray(data.subject)[idx],
+                  "stimulus": np.asarray(data.stimulus)[idx]} for name, idx in parts.items()}
+    out["class_names"] = list(data.class_names)
+    return out
+
+
+def stimulus_level_coords(context):
+    """Per-stimulus coordinates for within-class residual analyses, and what they are.
+
+    The V-axis gives one coordinate per class; the residual analyses need one per
+    stimulus. On the simulated cohort the generator's latent stimulus valence stands
+    in (stated in the report); on real data none is available and those analyses
+    are skipped.
+    """
+    truth = context.eeg.get("truth")
+    if truth is not None and "stimulus_valence" in truth:
+        return np.asarray(truth["stimulus_valence"], dtype=float), "simulator's latent stimulus valence"
+    return None, "not available (the V-axis gives class-level coordinates only)"

@@ -27,6 +27,29 @@ def benchmark_dirs(context):
     return dirs
 
 
+class _MemoisedAxis:
+    """A fitted V-axis whose hidden states are computed once per distinct text.
+
+    Several benchmarks share texts (a corpus scored as ratings and by sign), and
+    ``evaluate_zero_shot`` embeds for its random-direction null anyway.
+    """
+
+    def __init__(self, vaxis):
+        self.vaxis = vaxis
+        self.center_ = vaxis.center_
+        self.axis_ = vaxis.axis_
+        self._memo = {}
+
+    def embed(self, texts):
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            self._memo.update(zip(missing, self.vaxis.embed(missing)))
+        return np.stack([self._memo[t] for t in texts])
+
+    def transform(self, texts):
+        return ((self.embed(texts) - self.center_) @ self.axis_)[:, None]
+
+
 def _subsample(texts, y, max_texts, seed):
     if max_texts is None or len(texts) <= max_texts:
         return list(texts), np.asarray(y)
@@ -34,13 +57,16 @@ def _subsample(texts, y, max_texts, seed):
     return [texts[i] for i in keep], np.asarray(y)[keep]
 
 
-def _evaluations(name, data):
-    """(label, texts, y) pairs to score for one loaded benchmark."""
+def _evaluations(name, data, max_texts, seed):
+    """(label, texts, y) to score for one loaded benchmark, on one subsample of its texts."""
+    from sklearn.utils import Bunch
+
     from ...text.benchmarks import binarize_by_sign
 
-    yield f"{name}", data.texts, data.y
+    texts, y = _subsample(data.texts, data.y, max_texts, seed)
+    yield name, texts, y
     if data.kind == "continuous" and name == "vader_sentences":
-        binary = binarize_by_sign(data)
+        binary = binarize_by_sign(Bunch(texts=texts, y=y, kind=data.kind, name=name))
         yield f"{name} (sign, ROC AUC)", binary.texts, binary.y
 
 
@@ -49,6 +75,7 @@ def run_zero_shot(context, vaxis):
     from ...text.benchmarks import LOADERS, evaluate_zero_shot, find_benchmarks
 
     dirs = benchmark_dirs(context)
+    axis = _MemoisedAxis(vaxis)
     rows, scores = [], []
     for folder in dirs:
         for name, paths in find_benchmarks(folder).items():
@@ -58,10 +85,9 @@ def run_zero_shot(context, vaxis):
                 except ValueError as exc:
                     context.log(f"zero-shot: skipping {path}: {exc}")
                     continue
-                for label, texts, y in _evaluations(name, data):
-                    texts, y = _subsample(texts, y, context.config["zero_shot_max_texts"],
-                                          context.random_state)
-                    res = evaluate_zero_shot(vaxis, texts, y, n_bootstrap=1000, n_random_directions=100,
+                for label, texts, y in _evaluations(name, data, context.config["zero_shot_max_texts"],
+                                                    context.random_state):
+                    res = evaluate_zero_shot(axis, texts, y, n_bootstrap=1000, n_random_directions=100,
                                              random_state=context.random_state)
                     entry = {"benchmark": label, "file": str(path), "metric": res.metric,
                              "score": res.score, "ci": list(res.ci), "n": res.n,

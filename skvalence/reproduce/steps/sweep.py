@@ -1,0 +1,111 @@
+"""Step 4: alignment strategies against the same recipe without them, and why they saturate."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from ..report import html_table
+from ._common import class_coordinates, paper_split_data, stimulus_level_coords
+from .base import Step, StepOutput
+
+#: Strategy traced by the gradient monitor in the mechanism check.
+MECHANISM_STRATEGY = "aux_mse"
+
+
+def decoder(context, **params):
+    """The run's default decoder with the profile's training budget."""
+    from ...decoders import ValenceNetClassifier
+
+    return ValenceNetClassifier(max_epochs=context.config["decoder_epochs"], device=context.torch_device,
+                                verbose=0, **params)
+
+
+class SweepStep(Step):
+    """Paired sweep over alignment strategies, forest plot, and the gradient mechanism check."""
+
+    name = "sweep"
+    title = "4. Alignment strategies and the saturation mechanism"
+
+    def run(self, context):
+        from ...analysis import alignment_sweep, plot_forest, plot_saturation_bars
+
+        cfg = context.config
+        split = paper_split_data(context)
+        coords = class_coordinates(context.vaxis, split["class_names"])
+        stim_coords, stim_source = stimulus_level_coords(context)
+        tr, va, te = split["train"], split["val"], split["test"]
+        strategies = None if cfg["sweep_strategies"] is None else list(cfg["sweep_strategies"])
+        result = alignment_sweep(
+            decoder(context), tr["X"], tr["y"], te["X"], te["y"], strategies=strategies,
+            seeds=cfg["sweep_seeds"], alignment_target=coords, groups_train=tr["subject"],
+            groups_test=te["subject"], stimulus_train=tr["stimulus"], stimulus_test=te["stimulus"],
+            class_coords=coords, stimulus_coords=stim_coords, n_jobs=context.n_jobs,
+            verbose=context.verbose)
+        figures = [context.save_figure(plot_forest(result), "sweep_forest"),
+                   context.save_figure(plot_saturation_bars(result), "sweep_alignment_deltas")]
+        mechanism, fig = self._mechanism(context, tr, coords)
+        figures.append(context.save_figure(fig, "saturation_gradients"))
+        results = result.to_dict()
+        results["mechanism"] = mechanism
+        results["stimulus_coords_source"] = stim_source
+        return StepOutput(results=results, html=self._html(result, mechanism, stim_source), figures=figures)
+
+    @staticmethod
+    def _mechanism(context, train, coords):
+        """Train baseline and aligned nets with a gradient monitor on a fixed probe batch."""
+        import matplotlib.pyplot as plt
+
+        from ...analysis import GradientSubspaceMonitor, plot_gradient_monitor
+
+        records = {}
+        fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+        for row, (loss, weight) in enumerate((("none", 0.0), (MECHANISM_STRATEGY, None))):
+            monitor = GradientSubspaceMonitor(probe_size=256, random_state=context.random_state)
+            params = {"alignment_loss": loss, "alignment_target": coords, "random_state": context.random_state,
+                      "callbacks": [("gradient_monitor", monitor)]}
+            if weight is not None:
+                params["alignment_weight"] = weight
+            net = decoder(context, **params)
+            net.fit(train["X"], train["y"], groups=train["subject"], stimulus=train["stimulus"])
+            terms = ("ce",) if loss == "none" else ("ce", "alignment")
+            plot_gradient_monitor(monitor, terms=terms, axes=axes[row])
+            axes[row][0].set_title(f"{loss}: gradient norm w.r.t. features")
+            axes[row][1].set_title(f"{loss}: share in basin / head row space")
+            records[loss] = monitor.records_
+        fig.tight_layout()
+        last = {name: recs[-1] for name, recs in records.items() if recs}
+        return {"strategy": MECHANISM_STRATEGY, "records": records, "last_epoch": last}, fig
+
+    @staticmethod
+    def _html(result, mechanism, stim_source):
+        rows = [(r["strategy"], r.get("family"), r["delta_bacc"], f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]",
+                 r["p_value"], r["p_holm"], r["cohens_dz"], r["tost_p_holm"], r["verdict"],
+                 r.get("delta_class_alignment"), r.get("delta_residual_alignment")) for r in result.table]
+        verdicts = [r["verdict"] for r in result.table]
+        summary = ", ".join(f"{v}: {verdicts.count(v)}" for v in sorted(set(verdicts)))
+        base = result.baseline
+        last = mechanism["last_epoch"]
+        mech_rows = []
+        for name, rec in last.items():
+            for term in ("ce", "alignment"):
+                if f"grad_head_frac_{term}" in rec:
+                    mech_rows.append((name, term, rec.get(f"grad_norm_{term}"), rec.get(f"grad_head_frac_{term}"),
+                                      rec.get(f"grad_basin_frac_{term}"), rec.get("probe_confidence")))
+        return (f"<p>Each strategy is paired with the same recipe without alignment, seed by seed, on "
+                f"held-out subjects. Baseline balanced accuracy: {base.get('mean', float('nan')):.3f}. "
+                f"Verdicts (paired t-test and TOST, Holm-corrected across strategies): "
+                f"{html.escape(summary)}. Paper: 25 strategies, 16 significantly worse, none better.</p>"
+                + html_table(("strategy", "family", "Δ BACC", "95% CI", "p (paired t)", "p (Holm)",
+                              "d_z", "TOST p (Holm)", "verdict", "Δ class alignment",
+                              "Δ residual alignment"), rows)
+                + f"<p>Per-stimulus coordinates for the residual alignment: {html.escape(stim_source)}.</p>"
+                "<h3>Mechanism: where the feature gradient points</h3>"
+                "<p>On a fixed probe batch of training rows, the gradient of each loss term with respect "
+                "to the penultimate features is split into the head's row space and the class-mean "
+                "subspace (basin); the rest reaches the within-class residual. The paper's argument: the "
+                "cross-entropy gradient lies in the head's row space and shrinks as predictions grow "
+                "confident, so the residual gets almost no gradient.</p>"
+                + html_table(("decoder", "term", "gradient norm (last epoch)", "share in head row space",
+                              "share in basin", "probe confidence"), mech_rows))

@@ -1,0 +1,1071 @@
+"""Zero-shot validation of a valence axis on public sentiment benchmarks.
+
+The V-axis is built from emotion stories only, never from sentiment labels, so
+its coordinate can be scored directly against human judgements: ROC AUC on
+binary sentiment corpora (SST-2, IMDB, Yelp polarity, binarised VADER ratings)
+and Spearman's rho on continuous ratings (VADER sentence ratings, Warriner word
+norms, the VADER lexicon).
+
+Every loader returns a :class:`sklearn.utils.Bunch` with
+
+- ``texts`` : list of str,
+- ``y`` : ndarray (int 0/1 for binary corpora, float for ratings),
+- ``name`` : short dataset name,
+- ``kind`` : ``"binary"`` or ``"continuous"``,
+- ``source`` : :class:`pathlib.Path` of the file or folder read,
+
+or, like scikit-learn's loaders, the tuple ``(texts, y)`` with
+``return_X_y=True``.
+
+Text files are decoded as UTF-8 (a byte-order mark is dropped) and, when that
+fails, as Latin-1, which cannot fail; the encoding used is stored in
+``Bunch.encoding``. (The lexicon shipped inside VADER's ICWSM-2014 archive is
+not valid UTF-8, for instance.) A malformed file raises :class:`ValueError`
+naming the file and the 1-based line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = [
+    "LOADERS",
+    "ZeroShotResult",
+    "ScoreComparison",
+    "binarize_by_sign",
+    "compare_scores",
+    "evaluate_zero_shot",
+    "find_benchmarks",
+    "load_imdb",
+    "load_sst2",
+    "load_vader_lexicon",
+    "load_vader_sentences",
+    "load_word_norms",
+    "load_yelp_polarity",
+    "score_metric",
+]
+
+# --------------------------------------------------------------------------- #
+# Reading helpers
+# --------------------------------------------------------------------------- #
+
+
+def _existing(path, *, want_dir=False):
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"No such file or directory: '{path}'")
+    if want_dir and not path.is_dir():
+        raise ValueError(f"Expected a directory, got the file '{path}'")
+    if not want_dir and not path.is_file():
+        raise ValueError(f"Expected a file, got the directory '{path}'")
+    return path
+
+
+def _read_text(path):
+    """Decode a file as UTF-8 (BOM dropped), else Latin-1; return (text, encoding)."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        # Latin-1 maps every byte, so the fallback never raises; the few
+        # mis-decoded characters of a cp1252 file do not change a valence score.
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _lines(text):
+    """Split on LF, CRLF or CR; drop one trailing empty line."""
+    return text.splitlines()
+
+
+def _float(value, path, lineno, what):
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{path}, line {lineno}: {what} {value!r} is not a number"
+        ) from None
+    if not np.isfinite(out):
+        raise ValueError(f"{path}, line {lineno}: {what} {value!r} is not finite")
+    return out
+
+
+def _bunch(texts, y, *, name, kind, source, encoding, return_X_y, **extra):
+    if not texts:
+        raise ValueError(f"{source}: no examples found")
+    y = np.asarray(y, dtype=np.int64 if kind == "binary" else np.float64)
+    if return_X_y:
+        return texts, y
+    return Bunch(
+        texts=texts,
+        y=y,
+        name=name,
+        kind=kind,
+        source=Path(source),
+        encoding=encoding,
+        **extra,
+    )
+
+
+def _binary_label(value, mapping, path, lineno):
+    key = value.strip()
+    if key not in mapping:
+        allowed = ", ".join(repr(k) for k in mapping)
+        raise ValueError(
+            f"{path}, line {lineno}: label {value!r} is not one of {allowed}"
+        )
+    return mapping[key]
+
+
+# --------------------------------------------------------------------------- #
+# Loaders
+# --------------------------------------------------------------------------- #
+
+
+def load_sst2(path, *, return_X_y=False):
+    """Load a GLUE SST-2 split (``train.tsv`` or ``dev.tsv``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A tab-separated file whose header names the columns ``sentence`` and
+        ``label`` (label 0 negative, 1 positive). The GLUE ``test.tsv`` has no
+        labels and is rejected.
+    return_X_y : bool, default=False
+        Return ``(texts, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts``, ``y`` (0/1), ``name="sst2"``, ``kind="binary"``, ``source``,
+        ``encoding`` (see the module docstring).
+
+    Raises
+    ------
+    ValueError
+        If the header lacks ``sentence`` or ``label``, a row has the wrong
+        number of fields, or a label is not 0/1.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_sst2
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "dev.tsv"
+    >>> _ = f.write_text("sentence\\tlabel\\na joy to watch \\t1\\ndull \\t0\\n")
+    >>> data = load_sst2(f)
+    >>> data.texts, data.y.tolist()
+    (['a joy to watch', 'dull'], [1, 0])
+    """
+    path = _existing(path)
+    text, encoding = _read_text(path)
+    lines = _lines(text)
+    if not lines:
+        raise ValueError(f"{path}: empty file")
+    header = [h.strip().lower() for h in lines[0].split("\t")]
+    missing = [c for c in ("sentence", "label") if c not in header]
+    if missing:
+        raise ValueError(
+            f"{path}, line 1: header {lines[0]!r} lacks column(s) {missing}; "
+            "expected the GLUE SST-2 layout 'sentence<TAB>label'"
+        )
+    i_text, i_label = header.index("sentence"), header.index("label")
+    texts, y = [], []
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            raise ValueError(
+                f"{path}, line {lineno}: {len(fields)} tab-separated fields, "
+                f"expected {len(header)}"
+            )
+        texts.append(fields[i_text].strip())
+        y.append(_binary_label(fields[i_label], {"0": 0, "1": 1}, path, lineno))
+    return _bunch(
+        texts, y, name="sst2", kind="binary", source=path, encoding=encoding,
+        return_X_y=return_X_y,
+    )
+
+
+_BR = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
+
+
+def _imdb_key(file):
+    # aclImdb names files "<id>_<rating>.txt"; sort by numeric id.
+    stem = file.stem.split("_")[0]
+    return (int(stem) if stem.isdigit() else 10**12, file.name)
+
+
+def load_imdb(path, split="test", max_per_class=None, *, random_state=0,
+              return_X_y=False):
+    """Load the Large Movie Review Dataset (``aclImdb``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``aclImdb`` folder (or a folder that contains it), holding
+        ``{split}/pos/*.txt`` and ``{split}/neg/*.txt``.
+    split : {"test", "train"}, default="test"
+        Which split to read.
+    max_per_class : int or None, default=None
+        Keep at most this many reviews per class, drawn without replacement
+        (IMDB files are grouped by movie, so the first files are not a fair
+        sample).
+    random_state : int, RandomState or None, default=0
+        Seed of that draw.
+    return_X_y : bool, default=False
+        Return ``(texts, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts`` (HTML ``<br />`` replaced by spaces), ``y`` (1 positive,
+        0 negative), ``name="imdb"``, ``kind="binary"``, ``source``,
+        ``encoding`` (the last fallback used, ``"utf-8"`` if none).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_imdb
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "aclImdb"
+    >>> for lab, txt in [("pos", "Great.<br />Loved it"), ("neg", "Awful")]:
+    ...     (root / "test" / lab).mkdir(parents=True)
+    ...     _ = (root / "test" / lab / "0_5.txt").write_text(txt)
+    >>> data = load_imdb(root)
+    >>> data.texts, data.y.tolist()
+    (['Awful', 'Great. Loved it'], [0, 1])
+    """
+    path = _existing(path, want_dir=True)
+    if split not in ("test", "train"):
+        raise ValueError(f"split must be 'test' or 'train', got {split!r}")
+    if (path / "aclImdb").is_dir() and not (path / split).is_dir():
+        path = path / "aclImdb"
+    if max_per_class is not None and (
+        not isinstance(max_per_class, (int, np.integer)) or max_per_class < 1
+    ):
+        raise ValueError(f"max_per_class must be a positive int, got {max_per_class!r}")
+    rng = check_random_state(random_state)
+    texts, y, encoding = [], [], "utf-8"
+    for label, sub in ((0, "neg"), (1, "pos")):
+        folder = path / split / sub
+        if not folder.is_dir():
+            raise ValueError(
+                f"{path}: missing folder '{split}/{sub}'; expected the aclImdb layout"
+            )
+        files = sorted(folder.glob("*.txt"), key=_imdb_key)
+        if not files:
+            raise ValueError(f"{folder}: no .txt reviews")
+        if max_per_class is not None and len(files) > max_per_class:
+            keep = np.sort(rng.choice(len(files), max_per_class, replace=False))
+            files = [files[i] for i in keep]
+        for file in files:
+            content, enc = _read_text(file)
+            encoding = enc if enc != "utf-8" else encoding
+            texts.append(" ".join(_BR.sub(" ", content).split()))
+            y.append(label)
+    return _bunch(
+        texts, y, name="imdb", kind="binary", source=path, encoding=encoding,
+        return_X_y=return_X_y, split=split,
+    )
+
+
+def load_yelp_polarity(path, split="test", *, return_X_y=False):
+    """Load the Yelp review polarity corpus (Zhang, Zhao & LeCun, 2015).
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``test.csv``/``train.csv`` of ``yelp_review_polarity_csv``, or that
+        folder (then ``{split}.csv`` is read). Rows are ``"label","text"``
+        without a header, label 1 negative and 2 positive, fields quoted with
+        ``""`` escapes and newlines written as the two characters ``\\n``.
+    split : {"test", "train"}, default="test"
+        File read when ``path`` is a folder.
+    return_X_y : bool, default=False
+        Return ``(texts, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts`` (escaped newlines turned into spaces), ``y`` (label 2 -> 1,
+        label 1 -> 0), ``name="yelp_polarity"``, ``kind="binary"``,
+        ``source``, ``encoding``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_yelp_polarity
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "test.csv"
+    >>> _ = f.write_text('"2","Tasty.\\\\nWill return"\\n"1","Cold ""fresh"" fries"\\n')
+    >>> data = load_yelp_polarity(f)
+    >>> data.texts, data.y.tolist()
+    (['Tasty. Will return', 'Cold "fresh" fries'], [1, 0])
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / f"{split}.csv"
+    path = _existing(path)
+    text, encoding = _read_text(path)
+    texts, y = [], []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for row in reader:
+            lineno = reader.line_num
+            if not row:
+                continue
+            if len(row) != 2:
+                raise ValueError(
+                    f"{path}, line {lineno}: {len(row)} fields, expected 2 "
+                    "('label','text')"
+                )
+            y.append(_binary_label(row[0], {"1": 0, "2": 1}, path, lineno))
+            texts.append(" ".join(row[1].replace("\\n", " ").split()))
+    except csv.Error as exc:
+        raise ValueError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+    return _bunch(
+        texts, y, name="yelp_polarity", kind="binary", source=path,
+        encoding=encoding, return_X_y=return_X_y,
+    )
+
+
+def load_word_norms(path, word_col="Word", rating_col="V.Mean.Sum", *,
+                    return_X_y=False):
+    """Load word valence norms from a CSV (Warriner, Kuperman & Brysbaert, 2013).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Comma-separated file with a header row, e.g.
+        ``Ratings_Warriner_et_al.csv``.
+    word_col : str, default="Word"
+        Column holding the word.
+    rating_col : str, default="V.Mean.Sum"
+        Column holding the mean valence rating.
+    return_X_y : bool, default=False
+        Return ``(words, ratings)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts`` (words), ``y`` (float ratings), ``name="word_norms"``,
+        ``kind="continuous"``, ``source``, ``encoding``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_word_norms
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "norms.csv"
+    >>> _ = f.write_text(",Word,V.Mean.Sum\\n1,happy,8.47\\n2,grief,1.69\\n")
+    >>> load_word_norms(f, return_X_y=True)
+    (['happy', 'grief'], array([8.47, 1.69]))
+    """
+    path = _existing(path)
+    text, encoding = _read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = reader.fieldnames or []
+    missing = [c for c in (word_col, rating_col) if c not in columns]
+    if missing:
+        raise ValueError(
+            f"{path}, line 1: column(s) {missing} not in header {columns}"
+        )
+    texts, y = [], []
+    try:
+        for row in reader:
+            lineno = reader.line_num
+            word = (row.get(word_col) or "").strip()
+            if not word:
+                raise ValueError(f"{path}, line {lineno}: empty {word_col!r}")
+            texts.append(word)
+            y.append(_float(row.get(rating_col), path, lineno, rating_col))
+    except csv.Error as exc:
+        raise ValueError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+    return _bunch(
+        texts, y, name="word_norms", kind="continuous", source=path,
+        encoding=encoding, return_X_y=return_X_y,
+    )
+
+
+def load_vader_lexicon(path, *, return_X_y=False):
+    """Load VADER's lexicon (``vader_lexicon.txt``; Hutto & Gilbert, 2014).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Tab-separated lines ``token, mean, std, [raw ratings]`` (ratings on
+        -4..+4). ``vader_sentiment_lexicon.txt`` of the ICWSM archive has the
+        same layout but is Latin-1 encoded; both are read.
+    return_X_y : bool, default=False
+        Return ``(tokens, means)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts`` (tokens, including emoticons), ``y`` (mean rating),
+        ``std`` (rating standard deviation), ``name="vader_lexicon"``,
+        ``kind="continuous"``, ``source``, ``encoding``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_vader_lexicon
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "vader_lexicon.txt"
+    >>> _ = f.write_text("adore\\t2.4\\t0.5\\t[2, 3]\\nugly\\t-2.3\\t0.6\\t[-2, -3]\\n")
+    >>> load_vader_lexicon(f).y.tolist()
+    [2.4, -2.3]
+    """
+    path = _existing(path)
+    text, encoding = _read_text(path)
+    texts, y, sd = [], [], []
+    for lineno, line in enumerate(_lines(text), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4:
+            raise ValueError(
+                f"{path}, line {lineno}: {len(fields)} tab-separated fields, "
+                "expected 4 (token, mean, std, ratings)"
+            )
+        texts.append(fields[0])
+        y.append(_float(fields[1], path, lineno, "mean rating"))
+        sd.append(_float(fields[2], path, lineno, "rating std"))
+    return _bunch(
+        texts, y, name="vader_lexicon", kind="continuous", source=path,
+        encoding=encoding, return_X_y=return_X_y, std=np.asarray(sd),
+    )
+
+
+_GROUND_TRUTH = "_GroundTruth"
+
+
+def load_vader_sentences(path, *, return_X_y=False):
+    """Load one of VADER's human-rated sentence corpora (ICWSM 2014).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``*_GroundTruth.txt`` file of ``hutto_ICWSM_2014.tar.gz``:
+        tab-separated ``id, mean rating, text`` with CRLF line endings, mean
+        of about 20 ratings on -4..+4. E.g.
+        ``movieReviewSnippets_GroundTruth.txt`` (10,605 Rotten Tomatoes
+        sentences), ``tweets_GroundTruth.txt``,
+        ``nytEditorialSnippets_GroundTruth.txt``,
+        ``amazonReviewSnippets_GroundTruth.txt``.
+    return_X_y : bool, default=False
+        Return ``(texts, ratings)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch or tuple
+        ``texts``, ``y`` (float ratings), ``ids`` (str),
+        ``name`` (file stem without ``_GroundTruth``, e.g.
+        ``"movieReviewSnippets"``), ``kind="continuous"``, ``source``,
+        ``encoding``. Use :func:`binarize_by_sign` for ROC AUC.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import load_vader_sentences
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "tweets_GroundTruth.txt"
+    >>> _ = f.write_bytes(b"1\\t2.7\\tSo lucky.\\r\\n2\\t-1.5\\tMissed the bus\\r\\n")
+    >>> data = load_vader_sentences(f)
+    >>> data.name, data.texts, data.y.tolist()
+    ('tweets', ['So lucky.', 'Missed the bus'], [2.7, -1.5])
+    """
+    path = _existing(path)
+    text, encoding = _read_text(path)
+    texts, y, ids = [], [], []
+    for lineno, line in enumerate(_lines(text), start=1):
+        if not line.strip():
+            continue
+        # maxsplit keeps a tab inside the sentence in the text.
+        fields = line.split("\t", 2)
+        if len(fields) != 3 or not fields[2].strip():
+            raise ValueError(
+                f"{path}, line {lineno}: expected 'id<TAB>mean rating<TAB>text'"
+            )
+        ids.append(fields[0].strip())
+        y.append(_float(fields[1], path, lineno, "mean rating"))
+        texts.append(fields[2].strip())
+    stem = path.stem
+    name = stem[: -len(_GROUND_TRUTH)] if stem.endswith(_GROUND_TRUTH) else stem
+    return _bunch(
+        texts, y, name=name, kind="continuous", source=path, encoding=encoding,
+        return_X_y=return_X_y, ids=ids,
+    )
+
+
+def binarize_by_sign(data, threshold=0.0):
+    """Turn continuous ratings into binary labels by their sign.
+
+    A rating ``r`` becomes 1 when ``r > threshold``, 0 when
+    ``r < -threshold``; ratings with ``|r| <= threshold`` are dropped (so the
+    default drops exact zeros only).
+
+    Parameters
+    ----------
+    data : Bunch
+        A continuous dataset from one of the loaders (``texts``, ``y``).
+    threshold : float, default=0.0
+        Non-negative margin around zero.
+
+    Returns
+    -------
+    binary : Bunch
+        Copy of ``data`` restricted to kept rows, with ``y`` in {0, 1},
+        ``rating`` (the kept continuous ratings), ``kept`` (boolean mask over
+        the input rows), ``kind="binary"`` and ``threshold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> from skvalence.text.benchmarks import binarize_by_sign
+    >>> d = Bunch(texts=["a", "b", "c"], y=np.array([1.5, 0.1, -2.0]),
+    ...           kind="continuous")
+    >>> b = binarize_by_sign(d, threshold=0.5)
+    >>> b.texts, b.y.tolist()
+    (['a', 'c'], [1, 0])
+    """
+    if not isinstance(data, Bunch) or "texts" not in data or "y" not in data:
+        raise TypeError("data must be a Bunch with 'texts' and 'y' (use a loader)")
+    threshold = float(threshold)
+    if not threshold >= 0:
+        raise ValueError(f"threshold must be >= 0, got {threshold}")
+    rating = np.asarray(data.y, dtype=float)
+    kept = np.abs(rating) > threshold
+    if not (rating[kept] > 0).any() or not (rating[kept] < 0).any():
+        raise ValueError(
+            f"binarizing at threshold {threshold} leaves fewer than two classes"
+        )
+    out = Bunch(**data)
+    out.texts = [t for t, k in zip(data.texts, kept) if k]
+    if "ids" in data:
+        out.ids = [v for v, k in zip(data.ids, kept) if k]
+    if "std" in data:
+        out.std = np.asarray(data.std)[kept]
+    out.y = (rating[kept] > 0).astype(np.int64)
+    out.rating = rating[kept]
+    out.kept = kept
+    out.kind = "binary"
+    out.threshold = threshold
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# Finding data on disk
+# --------------------------------------------------------------------------- #
+
+#: Benchmark name -> loader (for paths returned by :func:`find_benchmarks`).
+LOADERS = {
+    "sst2": load_sst2,
+    "imdb": load_imdb,
+    "yelp_polarity": load_yelp_polarity,
+    "word_norms": load_word_norms,
+    "vader_lexicon": load_vader_lexicon,
+    "vader_sentences": load_vader_sentences,
+}
+
+_SKIP_DIRS = {"pos", "neg", "unsup", ".git", "__pycache__"}
+
+
+def _match_file(dirpath, name):
+    lower = name.lower()
+    if name in ("dev.tsv", "train.tsv") and Path(dirpath).name.lower() in ("sst-2", "sst2"):
+        return "sst2"
+    where = (str(dirpath) + "/" + name).lower()
+    if lower.endswith(".csv") and "yelp" in where and "polarity" in where \
+            and (lower in ("test.csv", "train.csv") or "yelp" in lower):
+        return "yelp_polarity"
+    if lower.endswith(".csv") and "warriner" in lower:
+        return "word_norms"
+    if lower in ("vader_lexicon.txt", "vader_sentiment_lexicon.txt"):
+        return "vader_lexicon"
+    if name.endswith(_GROUND_TRUTH + ".txt"):
+        return "vader_sentences"
+    return None
+
+
+def find_benchmarks(data_dir):
+    """List the benchmark files present under a directory.
+
+    Walks ``data_dir`` recursively and recognises: SST-2 (``dev.tsv`` /
+    ``train.tsv`` in a folder ``SST-2``), IMDB (a folder ``aclImdb`` with a
+    ``test`` or ``train`` split; its review folders are not walked), Yelp
+    polarity (a ``.csv`` whose path mentions ``yelp`` and ``polarity``),
+    Warriner norms (a ``.csv`` whose name contains ``warriner``), the VADER
+    lexicon and VADER's ``*_GroundTruth.txt`` sentence corpora.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Folder to search.
+
+    Returns
+    -------
+    found : dict of str -> list of pathlib.Path
+        Benchmark name (a key of :data:`LOADERS`) -> sorted paths; only
+        benchmarks with at least one file appear.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skvalence.text.benchmarks import find_benchmarks, LOADERS
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "tweets_GroundTruth.txt").write_bytes(b"1\\t2.0\\tyay\\r\\n")
+    >>> found = find_benchmarks(root)
+    >>> sorted(found), LOADERS["vader_sentences"](found["vader_sentences"][0]).texts
+    (['vader_sentences'], ['yay'])
+    """
+    root = _existing(data_dir, want_dir=True)
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        if Path(dirpath).name == "aclImdb":
+            if any((Path(dirpath) / s / "pos").is_dir() for s in ("test", "train")):
+                found.setdefault("imdb", []).append(Path(dirpath))
+            dirnames[:] = []  # 100k review files: do not walk them.
+            continue
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in filenames:
+            kind = _match_file(dirpath, name)
+            if kind is not None:
+                found.setdefault(kind, []).append(Path(dirpath) / name)
+    return {k: sorted(v) for k, v in sorted(found.items())}
+
+
+# --------------------------------------------------------------------------- #
+# Scoring
+# --------------------------------------------------------------------------- #
+
+_METRICS = {"binary": "roc_auc", "continuous": "spearman"}
+
+
+def _resolve_kind(y, kind):
+    if kind not in ("auto", "binary", "continuous"):
+        raise ValueError(f"kind must be 'auto', 'binary' or 'continuous', got {kind!r}")
+    n_unique = np.unique(y).size
+    if kind == "auto":
+        kind = "binary" if n_unique == 2 else "continuous"
+    if kind == "binary" and n_unique != 2:
+        raise ValueError(f"binary scoring needs exactly 2 label values, got {n_unique}")
+    if kind == "continuous" and n_unique < 3:
+        raise ValueError(
+            f"continuous scoring needs at least 3 distinct ratings, got {n_unique}"
+        )
+    return kind
+
+
+def _check_y(y, n):
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"y has {y.shape[0]} values but there are {n} texts")
+    if not np.issubdtype(y.dtype, np.number) and not np.issubdtype(y.dtype, np.bool_):
+        raise TypeError(f"y must be numeric, got dtype {y.dtype}")
+    y = y.astype(float)
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinite values")
+    return y
+
+
+def _check_texts(texts):
+    if isinstance(texts, str) or not hasattr(texts, "__len__"):
+        raise TypeError("texts must be a sequence of strings, not a single string")
+    texts = list(texts)
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if bad:
+        raise TypeError(f"texts must be strings; item {bad[0]} is {type(texts[bad[0]]).__name__}")
+    if len(texts) < 3:
+        raise ValueError(f"need at least 3 texts to score, got {len(texts)}")
+    return texts
+
+
+def _metric_columns(y, scores, kind):
+    """Metric of every column of ``scores`` (n, k) against ``y``; vectorised.
+
+    ROC AUC via the Mann-Whitney rank identity, Spearman via Pearson on
+    ranks; both handle ties with average ranks, as scikit-learn and scipy do.
+    """
+    ranks = stats.rankdata(scores, axis=0)
+    if kind == "binary":
+        pos = y == y.max()
+        n_pos, n_neg = pos.sum(), (~pos).sum()
+        u = ranks[pos].sum(axis=0) - n_pos * (n_pos + 1) / 2.0
+        return u / (n_pos * n_neg)
+    ry = stats.rankdata(y)
+    ry = (ry - ry.mean()) / np.linalg.norm(ry - ry.mean())
+    centred = ranks - ranks.mean(axis=0)
+    norm = np.linalg.norm(centred, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (ry @ centred) / norm
+
+
+def score_metric(y, scores, kind="auto"):
+    """ROC AUC (binary ``y``) or Spearman's rho (continuous ``y``) of scores.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Binary labels (the larger value is the positive class) or ratings.
+    scores : array-like of shape (n,)
+        Valence scores.
+    kind : {"auto", "binary", "continuous"}, default="auto"
+        ``"auto"``: binary when ``y`` has exactly two values.
+
+    Returns
+    -------
+    value : float
+    metric : str
+        ``"roc_auc"`` or ``"spearman"``.
+
+    Examples
+    --------
+    >>> from skvalence.text.benchmarks import score_metric
+    >>> score_metric([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    (0.75, 'roc_auc')
+    """
+    scores = np.asarray(scores, dtype=float).ravel()
+    y = _check_y(y, scores.shape[0])
+    kind = _resolve_kind(y, kind)
+    value = float(_metric_columns(y, scores[:, None], kind)[0])
+    return value, _METRICS[kind]
+
+
+def _bootstrap(y, score_sets, kind, n_bootstrap, rng, chunk=64):
+    """Metric of each score vector on ``n_bootstrap`` paired resamples.
+
+    Returns (n_bootstrap, len(score_sets)); resamples that hold one class only
+    (or one rating value) are NaN and are left out of percentiles.
+    """
+    n = y.shape[0]
+    out = np.full((n_bootstrap, len(score_sets)), np.nan)
+    for start in range(0, n_bootstrap, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, n_bootstrap - start), n))
+        for b, rows in enumerate(idx, start=start):
+            yb = y[rows]
+            if yb.min() == yb.max():
+                continue
+            cols = np.column_stack([s[rows] for s in score_sets])
+            out[b] = _metric_columns(yb, cols, kind)
+    return out
+
+
+def _percentile_ci(values, level=0.95):
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (np.nan, np.nan)
+    alpha = (1 - level) / 2 * 100
+    lo, hi = np.percentile(values, [alpha, 100 - alpha])
+    return (float(lo), float(hi))
+
+
+@dataclass
+class ZeroShotResult:
+    """Zero-shot score of a valence axis on one labelled text set.
+
+    Attributes
+    ----------
+    metric : str
+        ``"roc_auc"`` (binary labels) or ``"spearman"`` (continuous ratings).
+    score : float
+        The metric of the axis coordinate against ``y``.
+    ci : tuple of float
+        Percentile bootstrap 95% CI of ``score`` (texts resampled).
+    n : int
+        Number of texts.
+    n_bootstrap : int
+        Bootstrap resamples drawn (degenerate ones are ignored).
+    null_scores : ndarray
+        Metric of each random unit direction through ``center_`` (empty when
+        the transformer exposes no ``embed``/``center_``/``axis_``).
+    null_mean, null_p95 : float
+        Mean and 95th percentile of ``null_scores`` (NaN without a null).
+    null_percentile : float
+        Percentage of null scores ``<= score`` (NaN without a null).
+    p_random_direction : float
+        One-sided random-direction test: ``(1 + #(null >= score)) /
+        (1 + n_null)`` (NaN without a null).
+    kind : str
+        ``"binary"`` or ``"continuous"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.text.benchmarks import evaluate_zero_shot
+    >>> class Length:
+    ...     def transform(self, texts):
+    ...         return np.array([[len(t)] for t in texts])
+    >>> res = evaluate_zero_shot(Length(), ["a", "bb", "ccc", "dddd"], [0, 0, 1, 1],
+    ...                          n_bootstrap=0)
+    >>> res.metric, res.score, res.n
+    ('roc_auc', 1.0, 4)
+    """
+
+    metric: str
+    score: float
+    ci: tuple
+    n: int
+    n_bootstrap: int
+    null_scores: np.ndarray = field(repr=False)
+    null_mean: float
+    null_p95: float
+    null_percentile: float
+    p_random_direction: float
+    kind: str
+
+    def __str__(self):
+        text = (f"{self.metric} = {self.score:.3f} "
+                f"[95% CI {self.ci[0]:.3f}, {self.ci[1]:.3f}], n = {self.n}")
+        if self.null_scores.size:
+            text += (f"; random directions (k = {self.null_scores.size}): "
+                     f"mean {self.null_mean:.3f}, 95th pct {self.null_p95:.3f}, "
+                     f"axis at {self.null_percentile:.1f}th pct, "
+                     f"p = {self.p_random_direction:.3g} (random-direction test)")
+        return text
+
+
+def _has_null(transformer):
+    return all(hasattr(transformer, a) for a in ("embed", "center_", "axis_"))
+
+
+def _axis_scores(transformer, texts):
+    """Axis coordinates and, when possible, the hidden states (encoded once)."""
+    if not _has_null(transformer):
+        return _transform_scores(transformer, texts), None
+    hidden = np.asarray(transformer.embed(texts), dtype=float)
+    if hidden.ndim != 2 or hidden.shape[0] != len(texts):
+        raise ValueError(
+            f"transformer.embed returned shape {hidden.shape}, expected "
+            f"({len(texts)}, hidden_size)"
+        )
+    center = np.asarray(transformer.center_, dtype=float).ravel()
+    axis = np.asarray(transformer.axis_, dtype=float).ravel()
+    projected = (hidden - center) @ axis
+    # The null relies on transform == <embed - center_, axis_>; check it on a
+    # few texts and fall back to transform() if a subclass scores otherwise.
+    k = min(8, len(texts))
+    direct = _transform_scores(transformer, texts[:k])
+    if not np.allclose(direct, projected[:k], rtol=1e-3, atol=1e-4 * (1 + np.abs(direct).max())):
+        warnings.warn(
+            "transform() differs from the projection of embed() onto axis_; "
+            "scoring transform() output, the random-direction null uses the "
+            "projection", RuntimeWarning, stacklevel=3)
+        return _transform_scores(transformer, texts), hidden
+    return projected, hidden
+
+
+def _transform_scores(transformer, texts):
+    scores = np.asarray(transformer.transform(texts), dtype=float)
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores[:, 0]
+    if scores.shape != (len(texts),):
+        raise ValueError(
+            f"transformer.transform returned shape {scores.shape}; a valence "
+            f"axis must give one coordinate per text, i.e. ({len(texts)}, 1)"
+        )
+    if not np.isfinite(scores).all():
+        raise ValueError("transformer.transform returned NaN or infinite scores")
+    return scores
+
+
+def _random_directions(dim, k, rng):
+    dirs = rng.standard_normal((k, dim))
+    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+
+
+def _check_count(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
+def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
+                       n_random_directions=100, random_state=None):
+    """Score a fitted valence axis against human labels, without training.
+
+    Parameters
+    ----------
+    transformer : fitted transformer
+        Anything whose ``transform(texts)`` returns one coordinate per text,
+        e.g. a fitted :class:`~skvalence.text.vaxis.VAxisTransformer`. When it
+        also exposes ``embed``, ``center_`` and ``axis_``, texts are encoded
+        once and a random-direction null is computed from the same hidden
+        states.
+    texts : sequence of str
+        Texts to score.
+    y : array-like of shape (n,)
+        Binary labels (larger value = positive) or continuous ratings.
+    kind : {"auto", "binary", "continuous"}, default="auto"
+        ``"auto"`` picks binary (ROC AUC) when ``y`` has two values,
+        otherwise continuous (Spearman's rho).
+    n_bootstrap : int, default=1000
+        Paired resamples of texts for the percentile 95% CI (0: no CI).
+    n_random_directions : int, default=100
+        Random unit directions through ``center_`` for the null (0: none).
+    random_state : int, RandomState or None, default=None
+        Seed of the bootstrap and the random directions.
+
+    Returns
+    -------
+    result : ZeroShotResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.text.benchmarks import evaluate_zero_shot
+    >>> class Lexicon:  # any fitted object with transform() works
+    ...     def transform(self, texts):
+    ...         return np.array([[t.count("good") - t.count("bad")] for t in texts])
+    >>> texts = ["good", "bad", "good good", "bad day", "so good", "bad bad"]
+    >>> res = evaluate_zero_shot(Lexicon(), texts, [1, 0, 1, 0, 1, 0],
+    ...                          n_bootstrap=200, random_state=0)
+    >>> res.metric, res.score
+    ('roc_auc', 1.0)
+    """
+    texts = _check_texts(texts)
+    y = _check_y(y, len(texts))
+    kind = _resolve_kind(y, kind)
+    n_bootstrap = _check_count(n_bootstrap, "n_bootstrap")
+    n_random_directions = _check_count(n_random_directions, "n_random_directions")
+    if not hasattr(transformer, "transform"):
+        raise TypeError(f"{type(transformer).__name__} has no transform() method")
+    rng = check_random_state(random_state)
+    gen = np.random.default_rng(rng.randint(2**32 - 1))
+
+    scores, hidden = _axis_scores(transformer, texts)
+    score = float(_metric_columns(y, scores[:, None], kind)[0])
+    boot = _bootstrap(y, [scores], kind, n_bootstrap, gen)[:, 0]
+
+    null = np.empty(0)
+    if hidden is not None and n_random_directions:
+        center = np.asarray(transformer.center_, dtype=float).ravel()
+        dirs = _random_directions(hidden.shape[1], n_random_directions, gen)
+        null = _metric_columns(y, (hidden - center) @ dirs.T, kind)
+    has_null = null.size > 0
+    return ZeroShotResult(
+        metric=_METRICS[kind],
+        score=score,
+        ci=_percentile_ci(boot),
+        n=len(texts),
+        n_bootstrap=n_bootstrap,
+        null_scores=null,
+        null_mean=float(null.mean()) if has_null else np.nan,
+        null_p95=float(np.percentile(null, 95)) if has_null else np.nan,
+        null_percentile=float(stats.percentileofscore(null, score, kind="weak"))
+        if has_null else np.nan,
+        p_random_direction=float((1 + (null >= score).sum()) / (1 + null.size))
+        if has_null else np.nan,
+        kind=kind,
+    )
+
+
+@dataclass
+class ScoreComparison:
+    """Paired comparison of two score vectors on the same labelled texts.
+
+    Attributes
+    ----------
+    metric : str
+        ``"roc_auc"`` or ``"spearman"``.
+    score_a, score_b : float
+        Metric of each score vector.
+    difference : float
+        ``score_b - score_a``.
+    ci : tuple of float
+        Paired percentile bootstrap 95% CI of the difference.
+    p_value : float
+        Two-sided paired bootstrap p-value for "no difference"
+        (twice the smaller tail of the bootstrap differences around 0).
+    n : int
+        Number of texts.
+
+    Examples
+    --------
+    >>> from skvalence.text.benchmarks import compare_scores
+    >>> cmp = compare_scores([0, 1, 0, 1, 2], [0, 1, 2, 3, 4], [0, 0, 1, 1, 1],
+    ...                      n_bootstrap=100, random_state=0)
+    >>> round(cmp.score_a, 3), cmp.score_b
+    (0.667, 1.0)
+    """
+
+    metric: str
+    score_a: float
+    score_b: float
+    difference: float
+    ci: tuple
+    p_value: float
+    n: int
+
+    def __str__(self):
+        return (f"{self.metric}: {self.score_a:.3f} -> {self.score_b:.3f}, "
+                f"difference {self.difference:+.3f} "
+                f"[95% CI {self.ci[0]:+.3f}, {self.ci[1]:+.3f}], "
+                f"p = {self.p_value:.3g} (paired bootstrap, two-sided), n = {self.n}")
+
+
+def compare_scores(scores_a, scores_b, y, *, kind="auto", n_bootstrap=1000,
+                   random_state=None):
+    """Paired bootstrap comparison of two valence scorings of the same texts.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like of shape (n,)
+        Two scorings (e.g. two axes' coordinates) of the same texts.
+    y : array-like of shape (n,)
+        Binary labels or continuous ratings.
+    kind : {"auto", "binary", "continuous"}, default="auto"
+        As in :func:`evaluate_zero_shot`.
+    n_bootstrap : int, default=1000
+        Paired resamples (texts resampled once for both scorings).
+    random_state : int, RandomState or None, default=None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    comparison : ScoreComparison
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.text.benchmarks import compare_scores
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 100)
+    >>> weak, strong = y + 2 * rng.normal(size=200), y + 0.3 * rng.normal(size=200)
+    >>> cmp = compare_scores(weak, strong, y, n_bootstrap=300, random_state=0)
+    >>> cmp.difference > 0 and cmp.ci[0] > 0
+    True
+    """
+    a = np.asarray(scores_a, dtype=float).ravel()
+    b = np.asarray(scores_b, dtype=float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"scores_a has {a.size} values, scores_b has {b.size}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("scores contain NaN or infinite values")
+    y = _check_y(y, a.size)
+    kind = _resolve_kind(y, kind)
+    n_bootstrap = _check_count(n_bootstrap, "n_bootstrap")
+    gen = np.random.default_rng(check_random_state(random_state).randint(2**32 - 1))
+    sa, sb = _metric_columns(y, np.column_stack([a, b]), kind)
+    boot = _bootstrap(y, [a, b], kind, n_bootstrap, gen)
+    diff = boot[:, 1] - boot[:, 0]
+    diff = diff[np.isfinite(diff)]
+    if diff.size:
+        # Add-one so a finite bootstrap never claims p = 0.
+        tail = min((diff <= 0).sum(), (diff >= 0).sum())
+        p_value = float(min(1.0, 2 * (tail + 1) / (diff.size + 1)))
+    else:
+        p_value = np.nan
+    return ScoreComparison(
+        metric=_METRICS[kind], score_a=float(sa), score_b=float(sb),
+        difference=float(sb - sa), ci=_percentile_ci(diff), p_value=p_value, n=a.size,
+    )
