@@ -40,7 +40,7 @@ print("DE:", de.X.shape, " raw:", raw.X.shape)
 # peak near 10 Hz that is strongest over the back of the head. The Welch
 # spectrum of one simulated subject follows that shape, shifted band by band:
 # the model acts on band power, so the subject's offsets and the clips'
-# effects scale whole bands (hence the steps at band edges, e.g. 30 Hz).
+# effects scale whole bands (with 1-Hz-wide transitions at the band edges, e.g. near 29.5 Hz).
 names = list(FACED_CHANNELS)
 freqs = truth.spectrum_freqs
 f_welch, psd = welch(raw.X.astype(float), fs=raw.sfreq, nperseg=250, axis=-1)

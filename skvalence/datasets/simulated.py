@@ -65,13 +65,52 @@ beta 13-30, gamma 30-47 Hz; bin :math:`k` belongs to band :math:`b` when
 6. ``kind="de"``: differential entropy by the Gaussian identity
    :math:`DE = \tfrac12 \log(2\pi e\,\sigma^2)` with the band variance
    :math:`\sigma^2 = e^{\ell}`, averaged over the 1-s windows of a sample.
-   ``kind="raw"``: each 1-s window of each channel is Gaussian noise whose
-   spectrum is :math:`P(f_k) = S_j(f_k)\,e^{\ell_{sctjb(k)} - L_{jb(k)}}` inside
-   the bands and :math:`S_j(f_k)` above 47 Hz (0 at DC and Nyquist): Fourier
-   amplitudes :math:`\sqrt{P(f_k) f_s N / 2}` with uniform random phases,
-   inverse real FFT. The periodogram of a 1-s window therefore returns the
-   same band powers, so DE computed from the raw kind recovers the DE kind
-   (same ``random_state`` -> same latent draws).
+
+7. ``kind="raw"``: each 30-s clip of each channel is one continuous signal,
+   synthesised band by band on the clip's frequency grid
+   :math:`\varphi_m = m / 30` Hz (:math:`N = 7500` samples) and cut into
+   samples afterwards:
+
+   .. math:: x_{scj}(t) = \sum_{b=0}^{4} e_{scjb}(t)\,x_{scjb}(t) + x_{scj5}(t).
+
+   Each :math:`x_{scjb}` is stationary Gaussian noise with spectrum
+   :math:`S_j(\varphi)\,W_b(\varphi)` (:math:`S_j` of step 1 on the fine grid,
+   flat below 1 Hz): Fourier amplitudes
+   :math:`\sqrt{S_j(\varphi_m) W_b(\varphi_m) f_s N / 2}` with uniform random
+   phases, independent across components, and an inverse real FFT. The
+   power weights :math:`W_b` split the spectrum between the bands along the
+   cells of their 1-Hz bins (bin :math:`k` stands for
+   :math:`[k - \tfrac12, k + \tfrac12)` Hz, so delta owns 0.5-3.5 Hz, theta
+   3.5-7.5, alpha 7.5-12.5, beta 12.5-29.5, gamma 29.5-46.5) with a
+   raised-cosine crossfade of width :math:`w = 1` Hz at every edge
+   :math:`e`, :math:`\sigma_e(\varphi) = \tfrac12 - \tfrac12\cos(\pi\,
+   \mathrm{clip}((\varphi - e)/w + \tfrac12, 0, 1))`:
+   :math:`W_b = \sigma_{lo_b} - \sigma_{hi_b}` for the bands and
+   :math:`W_5 = \sigma_{46.5}` for the unmodulated range above gamma. The
+   weights sum to 1 above 1 Hz, so the stationary signal has the continuous
+   spectrum :math:`S_j`; below that they ramp down to 0 at DC (half at
+   0.5 Hz, like a high-pass filter's edge), and a band's gain reaches its
+   neighbour's smoothly instead of in a step. The envelope :math:`e_{scjb}`
+   passes through the amplitude gains :math:`g_t = e^{(\ell_{sctjb} - L_{jb})/2}` at
+   the window centres :math:`t + \tfrac12` s and is interpolated between
+   them with a raised cosine, :math:`(1 - u')\,g_t + u'\,g_{t+1}`,
+   :math:`u' = \tfrac12 - \tfrac12\cos(\pi u)`, :math:`u \in [0, 1)` the
+   fraction of the way from one centre to the next (constant before the
+   first and after the last centre): positive, continuous, with a
+   continuous slope.
+
+   So the raw kind is continuous across windows, like EEG, and the
+   expected power of band :math:`b` in window :math:`t` is close to
+   :math:`e^{\ell_{sctjb}}`, the DE kind's. It is a realisation, not the
+   expectation: the band power of Gaussian noise in a 1-s window scatters
+   around its expectation (roughly a :math:`\chi^2` with twice the band's
+   1-Hz bins as degrees of freedom, large for narrow delta and theta), about
+   a fifth of a window's envelope comes from its neighbours' gains, the
+   envelope widens every band by about 1 Hz, and the fine-grid band powers
+   differ slightly from the 1-Hz sums :math:`L_{jb}` (delta, whose lowest
+   cell lies on the high-pass ramp, reads lower). DE computed from the raw
+   kind therefore tracks the DE kind closely (same ``random_state`` -> same latent draws) but not
+   exactly; ``tests/datasets/test_simulated.py`` states by how much.
 """
 
 from __future__ import annotations
@@ -232,21 +271,91 @@ def _de_rows(log_power, window_seconds, n_windows):
     return de.reshape(FACED_N_CLIPS * n_windows, _N_FEATURES)
 
 
+_CLIP_SAMPLES = FACED_CLIP_SECONDS * FACED_SFREQ
+_CLIP_FREQS = np.fft.rfftfreq(_CLIP_SAMPLES, d=1.0 / FACED_SFREQ)
+#: Width (Hz) of the raised-cosine crossfade between neighbouring band gains
+#: in the raw kind (see the module docstring).
+_CROSSFADE_HZ = 1.0
+
+
+def _band_cell_edges():
+    """Edges of each band's 1-Hz cells: bin ``k`` stands for ``[k - 0.5, k + 0.5)`` Hz."""
+    bins = [np.flatnonzero(_band_of_bin() == b) for b in range(_N_BANDS)]
+    return np.array([bins[0][0] - 0.5] + [b[-1] + 0.5 for b in bins])
+
+
+def _smooth_step(f, edge, width):
+    """0 below ``edge - width/2``, 1 above ``edge + width/2``, raised cosine between."""
+    u = np.clip((f - edge) / width + 0.5, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
+def _band_weights(freqs, width=_CROSSFADE_HZ):
+    """Power weights ``W_b(f)`` of the bands and of the unmodulated range above them.
+
+    Rows ``0..4``: the bands, row 5: above gamma. They sum to 1 above 1 Hz and
+    ramp down to 0 at DC (half at 0.5 Hz, the lowest delta cell edge), like a
+    high-pass filter.
+    """
+    steps = np.stack([_smooth_step(freqs, e, width) for e in _band_cell_edges()])
+    return np.concatenate([steps[:-1] - steps[1:], steps[-1:]])
+
+
+def _fine_spectrum(model):
+    """The background spectra ``S_j(f)`` on the clip's rFFT grid (``1/30`` Hz)."""
+    f = np.maximum(_CLIP_FREQS, 1.0)
+    peak = np.exp(-((f - _ALPHA_FREQ) ** 2) / (2 * _ALPHA_WIDTH**2))
+    return model.spectral_scale[:, None] * (
+        f[None, :] ** -model.spectral_exponent[:, None] + model.alpha_height[:, None] * peak[None, :]
+    )
+
+
+def _modulate(component, gain):
+    """Multiply ``component`` by a smooth envelope through ``gain`` at the window centres.
+
+    ``gain[..., t]`` is the amplitude at the centre ``t + 0.5`` s of 1-s window
+    ``t``. Between the centres of windows ``t`` and ``t + 1`` the envelope is
+    ``(1 - w) g_t + w g_{t+1}`` with ``w = (1 - cos(pi u)) / 2`` and ``u`` the
+    fraction of the way: continuous, with a continuous slope (zero at every
+    centre), and constant before the first and after the last centre.
+    """
+    half, n_gaps = FACED_SFREQ // 2, gain.shape[-1] - 1  # centres at samples half + 250 t
+    w = (0.5 - 0.5 * np.cos(np.pi * np.arange(FACED_SFREQ) / FACED_SFREQ)).astype(np.float32)
+    stop = half + n_gaps * FACED_SFREQ
+    middle = component[..., half:stop].reshape(component.shape[:-1] + (n_gaps, FACED_SFREQ))
+    middle *= gain[..., :-1, None] * (1 - w) + gain[..., 1:, None] * w
+    component[..., half:stop] = middle.reshape(component.shape[:-1] + (-1,))  # in case reshape copied
+    component[..., :half] *= gain[..., :1]
+    component[..., stop:] *= gain[..., -1:]
+    return component
+
+
+def _band_component(rng, amplitude, lo, hi):
+    """Random-phase Gaussian noise with the given Fourier amplitudes on bins ``lo:hi``."""
+    angle = (2 * np.pi) * rng.random(amplitude.shape[:-1] + (hi - lo,), dtype=np.float32)
+    spectrum = np.zeros(amplitude.shape[:-1] + (len(_CLIP_FREQS),), np.complex64)
+    spectrum.real[..., lo:hi] = amplitude * np.cos(angle)
+    spectrum.imag[..., lo:hi] = amplitude * np.sin(angle)
+    return scipy.fft.irfft(spectrum, n=_CLIP_SAMPLES, axis=-1, overwrite_x=True)
+
+
 def _raw_rows(entropy, subject, model, log_power, window_seconds, n_windows):
-    """Synthesise 1-s windows with the model's spectrum and cut them into samples."""
+    """Synthesise continuous 30-s clips band by band and cut them into samples."""
     rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(2, subject)))
-    # Amplitude gain per band: sqrt of the window's band power over the
-    # baseline (1 outside the bands); float32 keeps the FFT fast and small.
-    gain = np.exp(0.5 * (log_power - model.baseline_log_power)).astype(np.float32)
-    gain = np.concatenate([gain, np.ones(gain.shape[:-1] + (1,), np.float32)], axis=-1)
-    base = np.sqrt(model.spectrum * FACED_SFREQ * _WINDOW_SAMPLES / 2).astype(np.float32)
-    amplitude = gain[..., model.band_of_bin] * base  # (clips, seconds, channels, bins)
-    angle = (2 * np.pi) * rng.random(amplitude.shape, dtype=np.float32)
-    spectrum = np.empty(amplitude.shape, np.complex64)
-    spectrum.real = amplitude * np.cos(angle)
-    spectrum.imag = amplitude * np.sin(angle)
-    signal = scipy.fft.irfft(spectrum, n=_WINDOW_SAMPLES, axis=-1, overwrite_x=True)
-    signal = signal.transpose(0, 2, 1, 3).reshape(FACED_N_CLIPS, _N_CH, -1)
+    weights = _band_weights(_CLIP_FREQS)
+    # |X_m|^2 = P(f_m) fs N / 2 gives a signal of variance sum_m P(f_m) df.
+    base = _fine_spectrum(model) * (FACED_SFREQ * _CLIP_SAMPLES / 2)
+    # Amplitude gain of each window and band over the baseline, (bands, clips, channels, seconds).
+    gain = np.exp(0.5 * (log_power - model.baseline_log_power)).astype(np.float32).transpose(3, 0, 2, 1)
+    signal = np.zeros((FACED_N_CLIPS, _N_CH, _CLIP_SAMPLES), np.float32)
+    for b in range(_N_BANDS + 1):
+        support = np.flatnonzero(weights[b] > 0)  # contiguous: the component's bins
+        lo, hi = support[0], support[-1] + 1
+        amplitude = np.sqrt(base[:, lo:hi] * weights[b, lo:hi]).astype(np.float32)
+        component = _band_component(rng, np.broadcast_to(amplitude, (FACED_N_CLIPS,) + amplitude.shape), lo, hi)
+        if b < _N_BANDS:  # the range above gamma is not modulated
+            _modulate(component, gain[b])
+        signal += component
     n_times = window_seconds * FACED_SFREQ
     signal = signal[:, :, : n_windows * n_times].reshape(FACED_N_CLIPS, _N_CH, n_windows, n_times)
     return signal.transpose(0, 2, 1, 3).reshape(FACED_N_CLIPS * n_windows, _N_CH, n_times)
@@ -294,7 +403,10 @@ def make_faced_like(
               + g_s \left[\lambda (v_c V_{jb} + a_c A_{jb}) + \varrho_{c,jb}\right]
               + \epsilon_{sctjb},
 
-    and DE is :math:`\tfrac12\log(2\pi e\,e^{\ell})`.
+    and DE is :math:`\tfrac12\log(2\pi e\,e^{\ell})`. The raw kind is a
+    continuous 250-Hz signal per clip and channel whose band powers follow
+    :math:`e^{\ell}` window by window through smooth envelopes (a realisation,
+    so its DE scatters around the DE kind's; see the module).
 
     Parameters
     ----------
@@ -304,7 +416,9 @@ def make_faced_like(
     kind : {"de", "raw"}, default="de"
         DE features ``(n, 160)`` or signals ``(n, 32, window_seconds * 250)``.
         The full raw cohort is large: 123 x 28 x 32 x 7500 float32 values are
-        ~3.3 GB; simulate fewer subjects when you can.
+        ~3.3 GB; simulate fewer subjects when you can. Beyond ``X``, the raw
+        kind needs ~150 MB of work arrays (one subject's 28 x 32 clips of
+        7500 samples, in float32 and complex64).
     window_seconds : int, default=10
         Sample length; each 30-s clip yields ``30 // window_seconds`` samples
         (the remainder is dropped, as in :func:`load_faced`).
@@ -392,7 +506,8 @@ def make_faced_like(
             entropy, s, model, noise=noise, subject_scale=subject_scale, gain_scale=gain_scale
         )
         if kind == "de":
-            X[s * rows : (s + 1) * rows] = _de_rows(log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, -1), window_seconds, n_windows)
+            per_window = log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, -1)
+            X[s * rows : (s + 1) * rows] = _de_rows(per_window, window_seconds, n_windows)
         else:
             X[s * rows : (s + 1) * rows] = _raw_rows(entropy, s, model, log_power, window_seconds, n_windows)
 

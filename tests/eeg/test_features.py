@@ -135,30 +135,40 @@ def test_fft_and_filter_on_simulated_faced_raw(faced_raw):
     X = faced_raw.X
     filt = DEFeatureExtractor(sfreq=faced_raw.sfreq, method="filter").fit_transform(X)
     r = _r_per_band(DEFeatureExtractor(sfreq=faced_raw.sfreq).fit_transform(X), filt)
-    # The issue asks for r > 0.99 per band; it holds for gamma only. The
-    # simulator synthesises every 1-s window independently (periodic in the
-    # window, band gains redrawn per window with sharp edges at the band
-    # limits), which the boxcar periodogram inverts exactly (next test). The
-    # filter's impulse response spans window boundaries and its edges are
-    # soft, so it mixes neighbouring windows and bands; neither taper changes
-    # that (boxcar and Hann alike measured 0.94-0.99 over subjects 0-3, theta
-    # lowest). Measured here (Hann): 0.968, 0.951, 0.972, 0.984, 0.992.
-    assert r.min() > 0.93, r
-    assert r[3] > 0.975 and r[4] > 0.99, r
+    # The issue asks for r > 0.99 per band; it holds for beta and gamma. The
+    # simulated clips are continuous Gaussian signals, so a 1-s window's band
+    # power is itself random (about chi^2 with 2 x the band's 1-Hz bins degrees
+    # of freedom: 6 for delta, 8 for theta, 10 for alpha, 34 for beta). The Hann
+    # taper weights the window's centre and leaks +-2 bins; the filter weights
+    # the window evenly, with soft edges and an impulse response reaching into
+    # the neighbouring windows: the two see partly different samples of that
+    # randomness. How large it is: two realisations of the same latent band
+    # powers (same clips, subjects, window noise; new phases) give Hann
+    # features correlated only 0.87, 0.91, 0.95, 0.986, 0.991, so the narrow
+    # bands cannot reach 0.99 between estimators on 10-s samples of 1-s
+    # windows. Measured here (random_state 0-3): 0.965-0.968, 0.950-0.962,
+    # 0.973-0.981, 0.994-0.997, 0.997-0.998.
+    assert r[3] > 0.99 and r[4] > 0.99, r
+    assert r[0] > 0.955 and r[1] > 0.94 and r[2] > 0.965, r
 
 
 def test_fft_recovers_simulated_de_kind():
-    # The simulator draws each 1-s window's spectrum so that its boxcar
-    # periodogram returns the DE kind's band powers: an independent check of our DE.
+    # The raw kind is a realisation whose expected band powers are the DE
+    # kind's (same random_state, same latent draws): an independent check of
+    # our DE. Its 1-s band powers scatter around the expectation, most in
+    # narrow bands, so the match is a correlation. Measured (random_state 0-3,
+    # Hann): 0.931-0.940, 0.921-0.945, 0.958-0.975, 0.989-0.995, 0.9955-0.997.
     raw = make_faced_like(n_subjects=1, kind="raw", window_seconds=10, random_state=3, verbose=0)
     de = make_faced_like(n_subjects=1, kind="de", window_seconds=10, random_state=3, verbose=0)
-    ours = DEFeatureExtractor(sfreq=raw.sfreq, ch_names=raw.ch_names, taper="boxcar").fit(raw.X)
-    np.testing.assert_allclose(ours.transform(raw.X), de.X, atol=1e-4)
+    ours = DEFeatureExtractor(sfreq=raw.sfreq, ch_names=raw.ch_names).fit(raw.X)
     np.testing.assert_array_equal(ours.get_feature_names_out(), de.feature_names)
-    # With the default Hann taper the main lobe blurs the simulator's sharp band
-    # edges a little; the features still track the truth closely.
-    hann = DEFeatureExtractor(sfreq=raw.sfreq).fit_transform(raw.X)
-    assert _r_per_band(hann, de.X).min() > 0.93
+    ours = ours.transform(raw.X)
+    r = _r_per_band(ours, de.X)
+    assert np.all(r > [0.92, 0.91, 0.95, 0.985, 0.99]), r
+    # Levels agree too, except delta: the simulator's spectrum ramps down to 0
+    # at DC (half at 0.5 Hz), below its lowest 1-Hz cell, read ~0.25 nats low.
+    gap = (ours - de.X).reshape(len(ours), -1, 5).mean(axis=(0, 1))
+    assert np.all(np.abs(gap[1:]) < 0.05) and -0.35 < gap[0] < -0.15, gap
 
 
 def test_leftover_samples_are_dropped():
