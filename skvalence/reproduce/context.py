@@ -35,11 +35,13 @@ class RunContext:
     random_state : int
         Seed of everything the run draws.
     verbose : int
+    overrides : dict or None
+        Profile settings to change (keys of :data:`~skvalence.reproduce.profiles.PROFILES`).
     """
 
     def __init__(self, out, profile="quick", dataset="simulated", data_dir=None, model=None,
                  device="auto", n_jobs=None, scheduler=None, benchmark_dir=None,
-                 random_state=0, verbose=1):
+                 random_state=0, verbose=1, overrides=None):
         if dataset not in DATASETS:
             raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")
         if dataset != "simulated" and data_dir is None:
@@ -47,6 +49,10 @@ class RunContext:
         self.out = Path(out)
         self.profile = profile
         self.config = get_profile(profile)
+        unknown = sorted(set(overrides or {}) - set(self.config))
+        if unknown:
+            raise ValueError(f"Unknown profile setting(s) {unknown}; known: {sorted(self.config)}")
+        self.config.update(overrides or {})
         self.dataset_name = dataset
         self.data_dir = None if data_dir is None else Path(data_dir)
         self.model = model

@@ -12,6 +12,8 @@ _REGISTRY = {
     "tracking": ("skvalence.reproduce.steps.tracking", "TrackingStep"),
     "rediscovery": ("skvalence.reproduce.steps.rediscovery", "RediscoveryStep"),
     "sweep": ("skvalence.reproduce.steps.sweep", "SweepStep"),
+    "ensemble": ("skvalence.reproduce.steps.ensemble", "EnsembleStep"),
+    "summary": ("skvalence.reproduce.steps.summary", "SummaryStep"),
 }
 
 

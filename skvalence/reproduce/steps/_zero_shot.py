@@ -85,6 +85,7 @@ def run_zero_shot(context, vaxis):
                 except ValueError as exc:
                     context.log(f"zero-shot: skipping {path}: {exc}")
                     continue
+                context.log(f"zero-shot: {name} ({path})")
                 for label, texts, y in _evaluations(name, data, context.config["zero_shot_max_texts"],
                                                     context.random_state):
                     res = evaluate_zero_shot(axis, texts, y, n_bootstrap=1000, n_random_directions=100,

@@ -18,7 +18,8 @@ def decoder(context, **params):
     """The run's default decoder with the profile's training budget."""
     from ...decoders import ValenceNetClassifier
 
-    return ValenceNetClassifier(max_epochs=context.config["decoder_epochs"], device=context.torch_device,
+    return ValenceNetClassifier(module=context.config["decoder_module"],
+                                max_epochs=context.config["decoder_epochs"], device=context.torch_device,
                                 verbose=0, **params)
 
 

@@ -1,0 +1,169 @@
+"""Step 5: the residual-diversity ensemble, its cascade, and directional ablation."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from ..report import html_table
+from ._common import paper_split_data, stimulus_level_coords
+from .base import Step, StepOutput
+
+
+def classification_metrics(y_true, y_pred, subject, random_state):
+    """Balanced accuracy, Cohen's kappa and weighted F1, each with a subject-bootstrap 95% CI."""
+    from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, f1_score
+
+    from ...analysis.stats import bootstrap_ci
+
+    metrics = {
+        "bacc": balanced_accuracy_score,
+        "kappa": cohen_kappa_score,
+        "f1_weighted": lambda a, b: f1_score(a, b, average="weighted"),
+    }
+    out = {}
+    for name, fn in metrics.items():
+        point, low, high = bootstrap_ci(fn, y_true, y_pred, subject, n_boot=1000, random_state=random_state)
+        out[name] = {"value": float(point), "ci": [float(low), float(high)]}
+    return out
+
+
+def _member_grid(context):
+    cfg = context.config
+    return {"random_state": list(cfg["ensemble_seeds"]), "max_epochs": list(cfg["ensemble_epochs"])}
+
+
+def _fit_ensemble(context, split, stim_coords):
+    """Members on the training subjects; the paper's validation subjects score them."""
+    from sklearn.model_selection import PredefinedSplit
+
+    from ...decoders import ValenceNetClassifier
+    from ...ensemble import ResidualDiversityEnsemble
+
+    tr, va = split["train"], split["val"]
+    X = np.concatenate([tr["X"], va["X"]])
+    y = np.concatenate([tr["y"], va["y"]])
+    groups = np.concatenate([tr["subject"], va["subject"]])
+    stimulus = np.concatenate([tr["stimulus"], va["stimulus"]])
+    fold = np.r_[np.full(len(tr["y"]), -1), np.zeros(len(va["y"]), dtype=int)]
+    base = ValenceNetClassifier(module=context.config["decoder_module"], device=context.torch_device, verbose=0)
+    n_total = len(context.config["ensemble_seeds"]) * len(context.config["ensemble_epochs"])
+    ensemble = ResidualDiversityEnsemble(
+        base, member_grid=_member_grid(context), selection="residual", n_members=max(1, n_total // 2),
+        alignment_target=stim_coords, validation_size=PredefinedSplit(fold), n_jobs=context.n_jobs,
+        random_state=context.random_state, verbose=context.verbose)
+    ensemble.fit(X, y, groups=groups, stimulus=stimulus)
+    return ensemble
+
+
+def _cascade(context, ensemble, test):
+    """Test metrics of single members, their mean, seed-only and full ensembles, and selection."""
+    probas = np.stack([m.predict_proba(test["X"]) for m in ensemble.estimators_])
+    classes = ensemble.classes_
+    epochs = np.array([p["max_epochs"] for p in ensemble.member_params_])
+    first_budget = epochs == epochs.min()
+
+    def score(proba):
+        return classification_metrics(test["y"], classes[proba.argmax(1)], test["subject"], context.random_state)
+
+    member_metrics = [score(p) for p in probas]
+    best = int(np.nanargmax(ensemble.member_scores_))
+    rows = {
+        "best single member (validation-selected)": member_metrics[best],
+        "mean member": {k: {"value": float(np.mean([m[k]["value"] for m in member_metrics])), "ci": None}
+                        for k in member_metrics[0]},
+        f"seed-only ensemble ({first_budget.sum()} members, {epochs.min()} epochs)": score(
+            probas[first_budget].mean(0)),
+        f"full ensemble ({len(probas)} members, softmax average)": score(probas.mean(0)),
+        f"residual selection ({len(ensemble.selected_)} members)": score(ensemble.predict_proba(test["X"])),
+    }
+    return rows, member_metrics
+
+
+def _ablation(context, ensemble, split, stim_coords):
+    """Project each member's residual V-axis direction (found on validation) out at test time."""
+    from ...analysis.ablation import directional_ablation, residual_direction
+
+    va, te = split["val"], split["test"]
+    out = []
+    for member in ensemble.estimators_:
+        direction = residual_direction(member.transform(va["X"]), va["y"], va["stimulus"], stim_coords)
+        res = directional_ablation(member, te["X"], te["y"], direction, n_random=50,
+                                   random_state=context.random_state)
+        out.append({"delta": float(res.delta), "z_score": float(res.z_score), "p_value": float(res.p_value),
+                    "random_mean": float(np.mean(res.random_deltas)), "test": res.test})
+    return out
+
+
+def plot_contribution_vs_alignment(ensemble):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.scatter(ensemble.residual_alignment_, ensemble.loo_contributions_, c="#2471a3")
+    for i, params in enumerate(ensemble.member_params_):
+        ax.annotate(f"{params.get('random_state')}/{params.get('max_epochs')}",
+                    (ensemble.residual_alignment_[i], ensemble.loo_contributions_[i]), fontsize=7)
+    corr = ensemble.contribution_alignment_corr_ or {}
+    ax.set_xlabel("within-class residual alignment (validation)")
+    ax.set_ylabel("leave-one-out contribution (validation BACC)")
+    ax.set_title(f"r = {corr.get('r', float('nan')):.2f}, p = {corr.get('p_value', float('nan')):.3g}")
+    fig.tight_layout()
+    return fig
+
+
+class EnsembleStep(Step):
+    """Ten members (seeds x epochs) averaged, the cascade table, and ablation of the residual axis."""
+
+    name = "ensemble"
+    title = "5. Residual-diversity ensemble"
+
+    def run(self, context):
+        split = paper_split_data(context)
+        stim_coords, stim_source = stimulus_level_coords(context)
+        ensemble = _fit_ensemble(context, split, stim_coords)
+        cascade, member_metrics = _cascade(context, ensemble, split["test"])
+        figures = []
+        ablation = None
+        if stim_coords is not None:
+            figures.append(context.save_figure(plot_contribution_vs_alignment(ensemble), "ensemble_loo_vs_alignment"))
+            ablation = _ablation(context, ensemble, split, stim_coords)
+        results = {
+            "cascade": cascade,
+            "members": [{"params": p, "val_bacc": s, "test": m, "loo_contribution": c}
+                        for p, s, m, c in zip(ensemble.member_params_, ensemble.member_scores_, member_metrics,
+                                              ensemble.loo_contributions_)],
+            "residual_alignment": None if ensemble.residual_alignment_ is None
+            else list(ensemble.residual_alignment_),
+            "contribution_alignment_corr": ensemble.contribution_alignment_corr_,
+            "ablation": ablation,
+            "stimulus_coords_source": stim_source,
+        }
+        return StepOutput(results=results, html=self._html(results), figures=figures)
+
+    @staticmethod
+    def _html(results):
+        def fmt(metric):
+            ci = metric["ci"]
+            return f"{metric['value']:.3f}" + ("" if ci is None else f" [{ci[0]:.3f}, {ci[1]:.3f}]")
+
+        rows = [(name, fmt(m["bacc"]), fmt(m["kappa"]), fmt(m["f1_weighted"])) for name, m in results["cascade"].items()]
+        parts = ["<p>Members differ by seed and training budget; they train on the training subjects, "
+                 "the paper's validation subjects score them, and all numbers below are on the test "
+                 "subjects with 95% CIs from a bootstrap over test subjects. Paper (FACED 9-class): "
+                 "single 0.619 → 5-member 0.680 → 10-member 0.6948 balanced accuracy.</p>",
+                 html_table(("model", "balanced accuracy", "Cohen's κ", "weighted F1"), rows)]
+        corr = results["contribution_alignment_corr"]
+        if corr:
+            parts.append(f"<p>Leave-one-out contribution vs residual alignment across members: "
+                         f"r = {corr.get('r', float('nan')):.3f}, p = {corr.get('p_value', float('nan')):.3g} "
+                         f"({html.escape(str(corr.get('test', 'Pearson')))}, n = {corr.get('n')}); paper r = +0.74, "
+                         f"n = 10. Per-stimulus coordinates: {html.escape(results['stimulus_coords_source'])}.</p>")
+        if results["ablation"]:
+            deltas = np.array([a["delta"] for a in results["ablation"]])
+            rand = np.array([a["random_mean"] for a in results["ablation"]])
+            parts.append(f"<p>Directional ablation (residual V-axis direction projected out of each member's "
+                         f"features at test time): Δ BACC mean {deltas.mean():+.4f} (range {deltas.min():+.4f} "
+                         f"to {deltas.max():+.4f}); random directions {rand.mean():+.4f}. Paper: −0.006 to "
+                         "−0.024, random ≈ 0.</p>")
+        return "\n".join(parts)

@@ -1,0 +1,90 @@
+"""Last step: each of the paper's numbers beside ours."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from ..report import html_table
+from .base import Step, StepOutput
+
+
+def _get(results, *keys):
+    value = results
+    for key in keys:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            value = value[key] if isinstance(key, int) and key < len(value) else None
+        else:
+            value = value.get(key)
+    return value
+
+
+def _first_auc(vaxis):
+    scores = [s for s in _get(vaxis, "zero_shot", "scores") or [] if s["metric"] == "roc_auc"]
+    return (scores[0]["score"], scores[0]["benchmark"]) if scores else (None, "no benchmark data found")
+
+
+def _sweep_counts(sweep):
+    if not sweep:
+        return None
+    verdicts = [row["verdict"] for row in sweep["table"]]
+    return (f"{verdicts.count('worse')} of {len(verdicts)} worse, "
+            f"{verdicts.count('better')} better")
+
+
+def summary_rows(results, data_label):
+    """(claim, paper, ours, source of ours) rows from the earlier steps' results."""
+    vaxis, tracking = results.get("vaxis"), results.get("tracking")
+    redis, sweep, ens = results.get("rediscovery"), results.get("sweep"), results.get("ensemble")
+    auc, auc_source = _first_auc(vaxis or {})
+    cascade = (ens or {}).get("cascade", {})
+    full = next((v for k, v in cascade.items() if k.startswith("full ensemble")), None)
+    best = cascade.get("best single member (validation-selected)")
+    ablation = (ens or {}).get("ablation") or []
+    rows = [
+        ("V-axis: PC1 share of centroid variance", "0.41–0.58", _get(vaxis, "pc1_explained_variance"),
+         "measured (text)"),
+        ("Zero-shot ROC AUC of the axis", "SST-2 0.832 (Qwen3-4B)", auc, f"measured: {auc_source}"),
+        ("EEG tracks the axis: r (paper in-sample)", "0.87", _get(tracking, "r_in_sample"),
+         f"{data_label}, in-sample"),
+        ("EEG tracks the axis: cross-validated r", "not reported", _get(tracking, "r"),
+         f"{data_label}, leave-one-stimulus-out"),
+        ("EEG tracks the axis: permutation p", "not reported", _get(tracking, "p_value"), data_label),
+        ("Rediscovery: corr(BACC, class alignment)", "+0.885 (36 models)",
+         _get(redis, "correlations", "bacc_vs_class_alignment", "r"), data_label),
+        ("Rediscovery: corr(BACC, residual alignment)", "+0.738",
+         _get(redis, "correlations", "bacc_vs_residual_alignment", "r"), data_label),
+        ("Alignment strategies vs baseline", "25 tested: 16 worse, 0 better", _sweep_counts(sweep), data_label),
+        ("Single decoder balanced accuracy", "0.619 (FACED)", _get(best, "bacc", "value"), data_label),
+        ("10-member ensemble balanced accuracy", "0.6948 (FACED)", _get(full, "bacc", "value"), data_label),
+        ("LOO contribution vs residual alignment r", "+0.74 (n = 10)",
+         _get(ens, "contribution_alignment_corr", "r"), data_label),
+        ("Ablating the residual axis: Δ BACC", "−0.006 to −0.024",
+         float(np.mean([a["delta"] for a in ablation])) if ablation else None, data_label),
+    ]
+    return rows
+
+
+class SummaryStep(Step):
+    """The paper's numbers (cited) beside ours (measured, labelled by data source)."""
+
+    name = "summary"
+    title = "6. Summary: the paper's numbers beside ours"
+
+    def fingerprint(self, context):
+        # The summary only reads earlier results: recompute whenever they change.
+        base = dict(context.fingerprint())
+        base["inputs"] = {k: v for k, v in context.results.items() if k != self.name}
+        return base
+
+    def run(self, context):
+        rows = summary_rows(context.results, context.data_label)
+        results = {"rows": [dict(zip(("claim", "paper", "ours", "source"), row)) for row in rows]}
+        body = ("<p>Paper values are cited from arXiv 2606.00129; ours are measured in this run and "
+                f"labelled by their source (<b>{html.escape(context.data_label)}</b> for EEG numbers). "
+                "A blank means the step did not run or the quantity is unavailable on this data.</p>"
+                + html_table(("claim", "paper (cited)", "ours (measured)", "source"), rows))
+        return StepOutput(results=results, html=body)

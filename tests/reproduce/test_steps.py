@@ -1,0 +1,87 @@
+"""The real steps of the main job, end to end on a small simulated cohort."""
+
+import json
+
+import pytest
+
+from skvalence.reproduce.cli import main
+from skvalence.reproduce.context import RunContext
+from skvalence.reproduce.runner import run_steps
+from skvalence.reproduce.steps import make_steps
+
+TINY = {
+    "n_subjects": 30,
+    "tracking_permutations": 99,
+    "tracking_random_directions": 20,
+    "zero_shot_max_texts": 200,
+    "zoo_architectures": ("mlp",),
+    "zoo_seeds": (0, 1, 2),
+    "zoo_epochs": (2,),
+    "sweep_strategies": ("aux_mse", "rsa"),
+    "sweep_seeds": (0, 1),
+    "decoder_module": "mlp",
+    "decoder_epochs": 2,
+}
+
+STEPS = ["vaxis", "tracking", "rediscovery", "sweep"]
+
+
+@pytest.fixture(scope="module")
+def vader_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    lines = [f"{i}\t{(-1) ** i * (1 + i % 3) / 2:.2f}\t" + ("What a lovely, happy day." if i % 2 == 0
+                                                          else "This was an awful, miserable mess.")
+             for i in range(1, 41)]
+    (root / "movieReviewSnippets_GroundTruth.txt").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return root
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, vader_dir):
+    out = tmp_path_factory.mktemp("run")
+    ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
+    records = run_steps(ctx, make_steps(STEPS))
+    return out, records, vader_dir
+
+
+def test_every_section_is_in_the_report(finished_run):
+    out, records, _ = finished_run
+    report = (out / "report.html").read_text()
+    for record in records:
+        assert record["title"] in report
+        for fig in record["figures"]:
+            assert (out / "figures" / fig).stat().st_size > 0
+    assert report.count("data:image/png;base64,") >= 6
+
+
+def test_results_hold_the_headline_numbers(finished_run):
+    out, _, _ = finished_run
+    results = json.loads((out / "results.json").read_text())["steps"]
+    assert set(results) == set(STEPS)
+    vaxis = results["vaxis"]
+    assert len(vaxis["class_coords"]) == 9
+    coords = dict(zip(vaxis["classes"], vaxis["class_coords"]))
+    assert coords["joy"] > 0
+    (score,) = [s for s in vaxis["zero_shot"]["scores"] if s["metric"] == "roc_auc"]
+    assert score["n"] == 40 and 0 <= score["score"] <= 1
+    tracking = results["tracking"]
+    assert 0 < tracking["p_value"] <= 1 and -1 <= tracking["r"] <= 1
+    assert len(results["rediscovery"]["table"]) == 3
+    sweep = results["sweep"]
+    assert {row["strategy"] for row in sweep["table"]} == {"aux_mse", "rsa"}
+    assert sweep["mechanism"]["last_epoch"]["none"]["grad_head_frac_ce"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_second_run_reuses_every_step(finished_run):
+    out, _, vader_dir = finished_run
+    ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
+    records = run_steps(ctx, make_steps(STEPS))
+    assert all(r["reused"] for r in records)
+
+
+def test_cli_refuses_a_folder_without_the_dataset_layout(tmp_path, capsys):
+    code = main(["reproduce", "--dataset", "faced", "--data-dir", str(tmp_path), "--out",
+                 str(tmp_path / "out"), "--quiet"])
+    assert code == 2
+    assert "does not look like a FACED root" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "steps" / "vaxis.json").exists()
