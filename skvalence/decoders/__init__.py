@@ -1,0 +1,39 @@
+"""Neural EEG emotion decoders (skorch) and the registry of V-axis alignment strategies.
+
+>>> from skvalence.decoders import ValenceNetClassifier, ALIGNMENT_LOSSES
+>>> len(ALIGNMENT_LOSSES) > 25
+True
+"""
+
+from skvalence.decoders.callbacks import WarmupCosineSchedule, warmup_cosine_scheduler
+from skvalence.decoders.losses import ALIGNMENT_LOSSES, AlignmentStrategy, get_strategy
+from skvalence.decoders.modules import (
+    AXIAL_PAPER,
+    MODULES,
+    AxialTransformer,
+    DGCNN,
+    GridCNN,
+    GridModule,
+    MLPDecoder,
+    build_module,
+)
+from skvalence.decoders.net import PAPER_RECIPE, SubjectValidSplit, ValenceNetClassifier
+
+__all__ = [
+    "ALIGNMENT_LOSSES",
+    "AlignmentStrategy",
+    "get_strategy",
+    "ValenceNetClassifier",
+    "SubjectValidSplit",
+    "PAPER_RECIPE",
+    "WarmupCosineSchedule",
+    "warmup_cosine_scheduler",
+    "MODULES",
+    "AXIAL_PAPER",
+    "GridModule",
+    "MLPDecoder",
+    "AxialTransformer",
+    "DGCNN",
+    "GridCNN",
+    "build_module",
+]
