@@ -138,9 +138,12 @@ class RunContext:
         return "simulated" if self.dataset_name == "simulated" else f"real ({self.dataset_name})"
 
     def save_figure(self, fig, name):
-        """Write ``fig`` as ``figures/<name>.png`` and close it; return the file name."""
+        """Write ``fig`` (a Figure, or Axes drawn on one) as ``figures/<name>.png``; return the file name."""
         import matplotlib.pyplot as plt
+        import numpy as np
 
+        if not hasattr(fig, "savefig"):  # plotting helpers that return their Axes
+            fig = np.ravel(np.asarray(fig, dtype=object))[0].figure
         file_name = f"{name}.png"
         fig.savefig(self.figures_dir / file_name, dpi=110, bbox_inches="tight")
         plt.close(fig)

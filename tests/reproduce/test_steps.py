@@ -1,5 +1,6 @@
 """The real steps of the main job, end to end on a small simulated cohort."""
 
+import html
 import json
 
 import pytest
@@ -17,13 +18,15 @@ TINY = {
     "zoo_architectures": ("mlp",),
     "zoo_seeds": (0, 1, 2),
     "zoo_epochs": (2,),
-    "sweep_strategies": ("aux_mse", "rsa"),
+    "sweep_strategies": ("axis-mse", "rsa"),
     "sweep_seeds": (0, 1),
     "decoder_module": "mlp",
     "decoder_epochs": 2,
+    "ensemble_seeds": (42, 123),
+    "ensemble_epochs": (2, 3),
 }
 
-STEPS = ["vaxis", "tracking", "rediscovery", "sweep"]
+STEPS = ["vaxis", "tracking", "rediscovery", "sweep", "ensemble", "summary"]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +42,12 @@ def vader_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, vader_dir):
     out = tmp_path_factory.mktemp("run")
-    ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
-    records = run_steps(ctx, make_steps(STEPS))
+    with pytest.MonkeyPatch.context() as mp:
+        # Only the fixture's benchmark file, not data a developer fetched into the checkout.
+        mp.chdir(out)
+        mp.delenv("SKVALENCE_BENCHMARK_DIR", raising=False)
+        ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
+        records = run_steps(ctx, make_steps(STEPS))
     return out, records, vader_dir
 
 
@@ -48,7 +55,7 @@ def test_every_section_is_in_the_report(finished_run):
     out, records, _ = finished_run
     report = (out / "report.html").read_text()
     for record in records:
-        assert record["title"] in report
+        assert html.escape(record["title"]) in report
         for fig in record["figures"]:
             assert (out / "figures" / fig).stat().st_size > 0
     assert report.count("data:image/png;base64,") >= 6
@@ -68,8 +75,14 @@ def test_results_hold_the_headline_numbers(finished_run):
     assert 0 < tracking["p_value"] <= 1 and -1 <= tracking["r"] <= 1
     assert len(results["rediscovery"]["table"]) == 3
     sweep = results["sweep"]
-    assert {row["strategy"] for row in sweep["table"]} == {"aux_mse", "rsa"}
+    assert {row["strategy"] for row in sweep["table"]} == {"axis-mse", "rsa"}
     assert sweep["mechanism"]["last_epoch"]["none"]["grad_head_frac_ce"] == pytest.approx(1.0, abs=1e-4)
+    ensemble = results["ensemble"]
+    assert len(ensemble["members"]) == 4
+    assert any(name.startswith("full ensemble") for name in ensemble["cascade"])
+    claims = {row["claim"]: row for row in results["summary"]["rows"]}
+    assert claims["10-member ensemble balanced accuracy"]["paper"] == "0.6948 (FACED)"
+    assert claims["10-member ensemble balanced accuracy"]["source"] == "simulated"
 
 
 def test_second_run_reuses_every_step(finished_run):

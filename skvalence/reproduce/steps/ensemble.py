@@ -11,19 +11,28 @@ from ._common import paper_split_data, stimulus_level_coords
 from .base import Step, StepOutput
 
 
-def classification_metrics(y_true, y_pred, subject, random_state):
-    """Balanced accuracy, Cohen's kappa and weighted F1, each with a subject-bootstrap 95% CI."""
-    from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, f1_score
+def _weighted_f1(y_true, y_pred):
+    from sklearn.metrics import f1_score
+
+    return f1_score(y_true, y_pred, average="weighted")
+
+
+def classification_metrics(y_true, y_pred, subject=None, random_state=None):
+    """Balanced accuracy, Cohen's kappa and weighted F1.
+
+    With ``subject``, each comes with a 95% CI from a bootstrap over subjects;
+    without, the CI is None.
+    """
+    from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 
     from ...analysis.stats import bootstrap_ci
 
-    metrics = {
-        "bacc": balanced_accuracy_score,
-        "kappa": cohen_kappa_score,
-        "f1_weighted": lambda a, b: f1_score(a, b, average="weighted"),
-    }
+    metrics = {"bacc": balanced_accuracy_score, "kappa": cohen_kappa_score, "f1_weighted": _weighted_f1}
     out = {}
     for name, fn in metrics.items():
+        if subject is None:
+            out[name] = {"value": float(fn(y_true, y_pred)), "ci": None}
+            continue
         point, low, high = bootstrap_ci(fn, y_true, y_pred, subject, n_boot=1000, random_state=random_state)
         out[name] = {"value": float(point), "ci": [float(low), float(high)]}
     return out
@@ -67,10 +76,10 @@ def _cascade(context, ensemble, test):
     def score(proba):
         return classification_metrics(test["y"], classes[proba.argmax(1)], test["subject"], context.random_state)
 
-    member_metrics = [score(p) for p in probas]
+    member_metrics = [classification_metrics(test["y"], classes[p.argmax(1)]) for p in probas]
     best = int(np.nanargmax(ensemble.member_scores_))
     rows = {
-        "best single member (validation-selected)": member_metrics[best],
+        "best single member (validation-selected)": score(probas[best]),
         "mean member": {k: {"value": float(np.mean([m[k]["value"] for m in member_metrics])), "ci": None}
                         for k in member_metrics[0]},
         f"seed-only ensemble ({first_budget.sum()} members, {epochs.min()} epochs)": score(

@@ -11,7 +11,7 @@ from ._common import class_coordinates, paper_split_data, stimulus_level_coords
 from .base import Step, StepOutput
 
 #: Strategy traced by the gradient monitor in the mechanism check.
-MECHANISM_STRATEGY = "aux_mse"
+MECHANISM_STRATEGY = "axis-mse"
 
 
 def decoder(context, **params):
