@@ -77,3 +77,11 @@ def stimulus_level_coords(context):
     if truth is not None and "stimulus_valence" in truth:
         return np.asarray(truth["stimulus_valence"], dtype=float), "simulator's latent stimulus valence"
     return None, "not available (the V-axis gives class-level coordinates only)"
+
+
+def decoder_inputs(context):
+    """What the decoder steps share: the protocol split, class and stimulus coordinates."""
+    split = paper_split_data(context)
+    coords = class_coordinates(context.vaxis, split["class_names"])
+    stim_coords, stim_source = stimulus_level_coords(context)
+    return split, coords, stim_coords, stim_source

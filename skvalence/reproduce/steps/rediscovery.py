@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..report import html_table
-from ._common import class_coordinates, paper_split_data, stimulus_level_coords
+from ._common import decoder_inputs
 from .base import Step, StepOutput
 
 
@@ -19,9 +19,7 @@ class RediscoveryStep(Step):
         from ...analysis import plot_rediscovery, rediscovery_zoo
 
         cfg = context.config
-        split = paper_split_data(context)
-        coords = class_coordinates(context.vaxis, split["class_names"])
-        stim_coords, stim_source = stimulus_level_coords(context)
+        split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, va, te = split["train"], split["val"], split["test"]
         result = rediscovery_zoo(
             tr["X"], tr["y"], te["X"], te["y"], te["stimulus"], coords,

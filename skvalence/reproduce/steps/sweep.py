@@ -7,7 +7,7 @@ import html
 import numpy as np
 
 from ..report import html_table
-from ._common import class_coordinates, paper_split_data, stimulus_level_coords
+from ._common import decoder_inputs
 from .base import Step, StepOutput
 
 #: Strategy traced by the gradient monitor in the mechanism check.
@@ -33,9 +33,7 @@ class SweepStep(Step):
         from ...analysis import alignment_sweep, plot_forest, plot_saturation_bars
 
         cfg = context.config
-        split = paper_split_data(context)
-        coords = class_coordinates(context.vaxis, split["class_names"])
-        stim_coords, stim_source = stimulus_level_coords(context)
+        split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, va, te = split["train"], split["val"], split["test"]
         strategies = None if cfg["sweep_strategies"] is None else list(cfg["sweep_strategies"])
         result = alignment_sweep(
