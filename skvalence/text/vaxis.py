@@ -187,7 +187,7 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
         Coordinate of each centroid, ``(centroids_ - center_) @ axis_``.
     diagnostics_ : dict
         ``cos_pca_diff_means`` (signed cosine between the two methods' axes),
-        ``loco_abs_cos`` (|cos| between the axis and the axis refit without
+        ``loco_abs_cos`` (``|cos|`` between the axis and the axis refit without
         each class; the sign class, and classes whose removal leaves one
         valence pole empty, are skipped), ``loco_mean_abs_cos``,
         ``loco_min_abs_cos``, ``n_anchors`` (texts per class) and ``encoder``
