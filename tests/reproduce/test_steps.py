@@ -76,7 +76,10 @@ def test_results_hold_the_headline_numbers(finished_run):
     assert len(results["rediscovery"]["table"]) == 3
     sweep = results["sweep"]
     assert {row["strategy"] for row in sweep["table"]} == {"axis-mse", "rsa"}
-    assert sweep["mechanism"]["last_epoch"]["none"]["grad_head_frac_ce"] == pytest.approx(1.0, abs=1e-4)
+    last = sweep["mechanism"]["last_epoch"]
+    assert last["none"]["grad_head_frac_ce"] == pytest.approx(1.0, abs=1e-4)
+    assert "grad_norm_alignment" not in last["none"]
+    assert last["axis-mse"]["grad_norm_alignment"] > 0  # the aligned net really carries the extra term
     ensemble = results["ensemble"]
     assert len(ensemble["members"]) == 4
     assert any(name.startswith("full ensemble") for name in ensemble["cascade"])

@@ -60,13 +60,11 @@ class SweepStep(Step):
 
         records = {}
         fig, axes = plt.subplots(2, 2, figsize=(11, 7))
-        for row, (loss, weight) in enumerate((("none", 0.0), (MECHANISM_STRATEGY, None))):
+        # "default" takes the strategy's registry weight; 0.0 would build no alignment at all.
+        for row, (loss, weight) in enumerate((("none", 0.0), (MECHANISM_STRATEGY, "default"))):
             monitor = GradientSubspaceMonitor(probe_size=256, random_state=context.random_state)
-            params = {"alignment_loss": loss, "alignment_target": coords, "random_state": context.random_state,
-                      "callbacks": [("gradient_monitor", monitor)]}
-            if weight is not None:
-                params["alignment_weight"] = weight
-            net = decoder(context, **params)
+            net = decoder(context, alignment_loss=loss, alignment_weight=weight, alignment_target=coords,
+                          random_state=context.random_state, callbacks=[("gradient_monitor", monitor)])
             net.fit(train["X"], train["y"], groups=train["subject"], stimulus=train["stimulus"])
             terms = ("ce",) if loss == "none" else ("ce", "alignment")
             plot_gradient_monitor(monitor, terms=terms, axes=axes[row])
