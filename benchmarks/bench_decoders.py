@@ -25,20 +25,13 @@ from sklearn.preprocessing import StandardScaler
 from skvalence.datasets import make_faced_like
 from skvalence.decoders import ValenceNetClassifier, build_module
 from skvalence.eeg.preprocessing import SubjectStandardScaler
-
-try:
-    from skvalence.model_selection import FACEDPaperSplit
-except ImportError:  # pragma: no cover
-    FACEDPaperSplit = None
+from skvalence.model_selection import FACEDPaperSplit
 
 N_BOOT = 1000
 
 
 def _paper_split(subject):
-    if FACEDPaperSplit is not None:
-        return next(FACEDPaperSplit().split(np.zeros(len(subject)), groups=subject))
-    ids = np.unique(subject)
-    return np.flatnonzero(np.isin(subject, ids[:80])), np.flatnonzero(np.isin(subject, ids[100:]))
+    return next(FACEDPaperSplit().split(np.zeros(len(subject)), groups=subject))
 
 
 def _bootstrap(y, preds, subject, seed=0):

@@ -91,7 +91,8 @@ class SweepStep(Step):
                     mech_rows.append((name, term, rec.get(f"grad_norm_{term}"), rec.get(f"grad_head_frac_{term}"),
                                       rec.get(f"grad_basin_frac_{term}"), rec.get("probe_confidence")))
         return (f"<p>Each strategy is paired with the same recipe without alignment, seed by seed, on "
-                f"held-out subjects. Baseline balanced accuracy: {base.get('mean', float('nan')):.3f}. "
+                f"held-out subjects. Baseline balanced accuracy: {base['bacc_mean']:.3f} "
+                f"[{base['ci_low']:.3f}, {base['ci_high']:.3f}] ({html.escape(base['ci'])}). "
                 f"Verdicts (paired t-test and TOST, Holm-corrected across strategies): "
                 f"{html.escape(summary)}. Paper: 25 strategies, 16 significantly worse, none better.</p>"
                 + html_table(("strategy", "family", "Δ BACC", "95% CI", "p (paired t)", "p (Holm)",

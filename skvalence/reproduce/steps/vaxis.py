@@ -27,6 +27,14 @@ def plot_class_coordinates(classes, coords, valence):
     return fig
 
 
+def _model_text(model):
+    """One line naming the model, its layer and pooling."""
+    if not isinstance(model, dict):
+        return str(model)
+    return (f"{model.get('model')} (layer {model.get('layer')} of {model.get('n_layers')}, "
+            f"{model.get('pooling')} pooling)")
+
+
 class VAxisStep(Step):
     """Fit the V-axis on the bundled anchors, report diagnostics and zero-shot scores."""
 
@@ -62,7 +70,7 @@ class VAxisStep(Step):
         coords = html_table(("class", "coordinate"), zip(results["classes"], results["class_coords"]))
         diag_rows = [(k, v) for k, v in results["diagnostics"].items() if not isinstance(v, (dict, list))]
         parts = [
-            f"<p>Model: <code>{html.escape(str(results['model']))}</code>. Method: "
+            f"<p>Model: <code>{html.escape(_model_text(results['model']))}</code>. Method: "
             f"<code>{results['method']}</code>. PC1 explains "
             f"<b>{results['pc1_explained_variance']:.1%}</b> of the variance of the nine class centroids "
             "(the paper reports 41–58% across its models).</p>",
