@@ -11,14 +11,6 @@ CH = ["Fp1", "Fp2", "F3", "F4", "Cz", "Pz", "O1", "O2"]
 N_CLASSES = 9
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Tiny models: one thread avoids contention on a shared 2-core machine.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def _data(n=200, seed=0):
     rng = np.random.default_rng(seed)

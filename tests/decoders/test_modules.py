@@ -8,13 +8,6 @@ from skvalence.decoders.modules import AXIAL_PAPER, DGCNN, MODULES, AxialTransfo
 from skvalence.eeg.montage import FACED_CHANNELS, electrode_adjacency
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_family_forward_features_head(name):

@@ -24,13 +24,6 @@ except ImportError:  # pragma: no cover - fallback while the module is absent
     from sklearn.model_selection import GroupKFold as _Splitter
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def _data(n=180, n_channels=8, seed=0):
     rng = np.random.default_rng(seed)
