@@ -248,7 +248,12 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
     r > 0.99 in beta and gamma (per band, across epochs and channels). The
     shortfall in the narrow low bands is the estimators' own sampling scatter:
     the same clips with only their random phases redrawn correlate at just
-    0.87 / 0.91 / 0.95 in those bands.
+    0.87 / 0.91 / 0.95 in those bands, and ``"fft"`` with ``taper="hann"``
+    against ``taper="boxcar"`` (same windows, same bins) agrees no better
+    (0.97 / 0.96 / 0.98), whereas ``"filter"`` at Butterworth order 4 against
+    order 2 or 8 (same time support) agrees at r > 0.996. A 1-s window
+    cannot resolve a 3.5-5 Hz band finely enough for two reasonable
+    estimators to agree more closely on 10-s samples.
 
     :class:`mne.Epochs` data are used in their stored unit (volts), so their DE is
     ``ln(1e6) ~ 13.8`` nats lower than that of the same data in microvolts.
