@@ -4,6 +4,7 @@ import warnings
 import mne
 import numpy as np
 import pytest
+from scipy import signal
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -87,6 +88,40 @@ def test_hann_taper_removes_the_window_mean_exactly():
     X = _white(n=2, ch=2, seconds=3)
     de = DEFeatureExtractor(sfreq=FS, bands="faced").fit(X)
     np.testing.assert_allclose(de.transform(X + 50.0), de.transform(X), atol=1e-9)
+
+
+def _time_domain_de(X, sfreq, n_window, bands, taper):
+    """The fft method's definition, written out: demean, taper, rFFT, Parseval."""
+    n_win = X.shape[-1] // n_window
+    w = X[..., : n_win * n_window].reshape(*X.shape[:2], n_win, n_window)
+    w = w - w.mean(axis=-1, keepdims=True)
+    taper = np.ones(n_window) if taper == "boxcar" else signal.windows.hann(n_window, sym=False)
+    power = np.abs(np.fft.rfft(w * taper, axis=-1)) ** 2
+    freqs = np.arange(power.shape[-1]) * sfreq / n_window
+    c = np.where(np.arange(power.shape[-1]) * 2 == n_window, 1.0, 2.0)
+    variances = [
+        (power * c)[..., (freqs >= lo) & (freqs < hi) & (freqs > 0)].sum(-1) / (n_window * taper @ taper)
+        for lo, hi in bands
+    ]
+    return differential_entropy(np.stack(variances, axis=-1)).mean(axis=2).reshape(len(X), -1)
+
+
+@pytest.mark.parametrize("taper", ["hann", "boxcar"])
+@pytest.mark.parametrize(
+    ("sfreq", "n_times", "bands"),
+    [
+        (FS, 2 * 250 + 17, [(0.5, 4), (4, 8), (8, 13), (13, 30), (30, 47)]),  # leftover samples dropped
+        (63.0, 5 * 63, [(1, 5), (5, 31.4)]),  # odd window, band up to the last rFFT bin (31 Hz)
+        (64.0, 3 * 64, [(2, 12), (12, 31)]),  # even window, band up to the bin below Nyquist
+    ],
+)
+def test_fft_matches_its_time_domain_definition(taper, sfreq, n_times, bands):
+    # The taper is applied as an exact kernel on the spectrum, in blocks of
+    # windows; this pins it to the definition (time-domain taper, one pass).
+    X = np.random.default_rng(5).standard_normal((7, 150, n_times)) * 3 + 2  # > 1 block of windows
+    named = [(f"b{i}", lo, hi) for i, (lo, hi) in enumerate(bands)]
+    ours = DEFeatureExtractor(sfreq=sfreq, bands=named, taper=taper).fit_transform(X)
+    np.testing.assert_allclose(ours, _time_domain_de(X, sfreq, int(sfreq), bands, taper), rtol=0, atol=1e-10)
 
 
 def _r_per_band(a, b, n_bands=5):
