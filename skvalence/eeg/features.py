@@ -378,6 +378,19 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
             raise ValueError(f"ch_names contains duplicates: {names}")
         return names
 
+    def _check_channel_names(self, names):
+        # Features are channel-major: Epochs with other (or reordered) channels
+        # would give features under the wrong names. Unnamed fits (ch0, ch1, ...)
+        # carry no layout to check against.
+        if self.ch_names_ == [f"ch{i}" for i in range(self.n_channels_)] or list(names) == self.ch_names_:
+            return
+        diff = [i for i, (a, b) in enumerate(zip(names, self.ch_names_)) if a != b]
+        shown = ", ".join(f"{i}: {names[i]!r} (fitted {self.ch_names_[i]!r})" for i in diff[:3])
+        raise ValueError(
+            f"Epochs channels differ from those seen in fit at {len(diff)} position(s) ({shown}); "
+            "pick and order them as in fit, e.g. epochs.reorder_channels(extractor.ch_names_)"
+        )
+
     # --------------------------------------------------------------------- API
     def fit(self, X, y=None):
         """Check the input and the bands and record the channel layout.
@@ -450,6 +463,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
                 raise ValueError(f"Epochs sampled at {sfreq:g} Hz, but the extractor was fitted at {self.sfreq_:g} Hz")
             if n_channels != self.n_channels_:
                 raise ValueError(f"Epochs have {n_channels} channels, but the extractor was fitted with {self.n_channels_}")
+            self._check_channel_names(names)
             n_epochs = _n_epochs(X)
             reader = _EpochsReader(X)
         else:

@@ -352,6 +352,10 @@ def test_epochs_errors():
         de.transform(other)
     with pytest.raises(ValueError, match="3 channels"):
         de.transform(_epochs(_white(n=2, ch=3, seconds=1), ["C3", "C4", "Cz"]))
+    with pytest.raises(ValueError, match=r"differ from those seen in fit at 2 position\(s\) \(0: 'C4' \(fitted 'C3'\)"):
+        de.transform(_epochs(_white(n=2, ch=2, seconds=1), ["C4", "C3"]))
+    unnamed = DEFeatureExtractor(sfreq=250).fit(_white(n=2, ch=2, seconds=1))
+    assert unnamed.transform(_epochs(_white(n=2, ch=2, seconds=1), ["C4", "C3"])).shape == (2, 10)
     bad = _white(n=3, ch=2, seconds=1)
     bad[1, 0, 5] = np.nan
     with pytest.raises(ValueError, match=r"NaN or infinite.*\[1\]"):
