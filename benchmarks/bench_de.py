@@ -37,6 +37,7 @@ SFREQ = 250
 N_CLIPS, N_CH, N_TIMES = 28, 32, 7500
 N_SUBJECTS = 123
 BASELINE_CLIPS = 2
+RATIO_ROUNDS = 15
 
 
 def _best_time(func, repeat=3):
@@ -48,7 +49,7 @@ def _best_time(func, repeat=3):
     return best
 
 
-def _interleaved_ratio(numerator, denominator, rounds=15):
+def _interleaved_ratio(numerator, denominator, rounds=RATIO_ROUNDS):
     """Median and quartiles of ``time(numerator) / time(denominator)`` over alternating rounds."""
     ratios = []
     for _ in range(rounds):
@@ -141,7 +142,7 @@ def main():
     for name, ratio, meaning, goal in _speed_rows(X):
         if isinstance(ratio, tuple):  # median of interleaved rounds, with its quartiles
             median, q1, q3 = ratio
-            print(f"{name:<58} {median:>8.2f}x  {meaning:<24} {goal}   (IQR {q1:.2f}-{q3:.2f}, 15 rounds)")
+            print(f"{name:<58} {median:>8.2f}x  {meaning:<24} {goal}   (IQR {q1:.2f}-{q3:.2f}, {RATIO_ROUNDS} rounds)")
         else:
             print(f"{name:<58} {ratio:>8.1f}x  {meaning:<24} {goal}")
     peak, subject_bytes, virtual = _memory_rows(rng)

@@ -85,6 +85,10 @@ def _n_epochs(epochs):
         return len(epochs)
 
 
+def _default_channel_names(n_channels):
+    return [f"ch{i}" for i in range(n_channels)]
+
+
 _TAPERS = ("hann", "boxcar")
 
 #: Each taper as a kernel on the spectrum, ``(centre, side)``: multiplying a
@@ -370,7 +374,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
 
     def _channel_names(self, n_channels):
         if self.ch_names is None:
-            return [f"ch{i}" for i in range(n_channels)]
+            return _default_channel_names(n_channels)
         names = [str(name) for name in self.ch_names]
         if len(names) != n_channels:
             raise ValueError(f"ch_names has {len(names)} names but the data have {n_channels} channels")
@@ -378,11 +382,15 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
             raise ValueError(f"ch_names contains duplicates: {names}")
         return names
 
+    def _has_named_channels(self):
+        """Whether fit saw real channel names (Epochs or ``ch_names``), not the generic ch0, ch1, ..."""
+        return list(self.ch_names_) != _default_channel_names(self.n_channels_)
+
     def _check_channel_names(self, names):
         # Features are channel-major: Epochs with other (or reordered) channels
-        # would give features under the wrong names. Unnamed fits (ch0, ch1, ...)
-        # carry no layout to check against.
-        if self.ch_names_ == [f"ch{i}" for i in range(self.n_channels_)] or list(names) == self.ch_names_:
+        # would give features under the wrong names. Unnamed fits carry no
+        # layout to check against.
+        if not self._has_named_channels() or list(names) == list(self.ch_names_):
             return
         diff = [i for i, (a, b) in enumerate(zip(names, self.ch_names_)) if a != b]
         shown = ", ".join(f"{i}: {names[i]!r} (fitted {self.ch_names_[i]!r})" for i in diff[:3])
@@ -499,8 +507,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         names = [str(name) for name in input_features]
         if len(names) != self.n_channels_:
             raise ValueError(f"input_features has {len(names)} names, expected {self.n_channels_} channel names")
-        generic = [f"ch{i}" for i in range(self.n_channels_)]
-        if list(self.ch_names_) != generic and names != list(self.ch_names_):
+        if self._has_named_channels() and names != list(self.ch_names_):
             raise ValueError(f"input_features {names} do not match the fitted channel names {self.ch_names_}")
         return np.asarray([f"{ch}_{band}" for ch in names for band in self.bands_], dtype=object)
 
@@ -562,16 +569,15 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         return _FFTPlan(mask, self.taper, self.n_window_)
 
     def _fft_chunk(self, data, plan):
-        n_epochs, n_channels, n_times = data.shape
-        n_win = n_times // self.n_window_
-        # Leftover samples after the last full window are dropped.
-        rows = data.reshape(n_epochs * n_channels, n_times)[:, : n_win * self.n_window_]
-        variance = np.empty((n_epochs * n_channels * n_win, plan.weights.shape[1]))
-        step = max(1, _BLOCK_WINDOWS // n_win)  # channel rows per block
+        windows = self._windows(data)
+        n_win = windows.shape[2]
+        rows = windows.reshape(-1, n_win, self.n_window_)  # (epoch, channel) rows: a view
+        variance = np.empty((rows.shape[0] * n_win, plan.weights.shape[1]))
+        step = max(1, _BLOCK_WINDOWS // n_win)  # rows per block
         for start in range(0, len(rows), step):
             block = rows[start : start + step].reshape(-1, self.n_window_)
             variance[start * n_win : start * n_win + len(block)] = plan.band_variance(block)
-        return variance.reshape(n_epochs, n_channels, n_win, -1)
+        return variance.reshape(*windows.shape[:3], -1)
 
     def _filter_context(self):
         sos = []
