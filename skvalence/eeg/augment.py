@@ -163,6 +163,7 @@ class FeatureAugmenter(BaseEstimator):
             )
         self.mean_ = X.mean(0)
         self.std_ = X.std(0)
+        self.__dict__.pop("_cache", None)  # tensors of a previous fit's statistics
         return self
 
     def _tensors(self, x):

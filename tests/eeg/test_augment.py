@@ -49,6 +49,16 @@ def test_probability_and_determinism():
     assert gaussian_noise(x, torch.ones(40), 0.0).equal(x)
 
 
+def test_refit_uses_the_new_statistics():
+    # Dropped channels are filled with the training mean; after a refit on
+    # other data the fill must be the new mean, not a cached tensor of the old.
+    aug = FeatureAugmenter(p=1.0, noise=0.0, channel_drop=1.0, mask_fraction=0.0).fit(_X())
+    x = torch.zeros(4, 40)
+    assert torch.allclose(aug(x, torch.Generator().manual_seed(0)), torch.full((4, 40), 5.0), atol=0.3)
+    aug.fit(_X() - 5.0)
+    assert torch.allclose(aug(x, torch.Generator().manual_seed(0)), torch.zeros(4, 40), atol=0.3)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="multiple of n_bands"):
         FeatureAugmenter(n_bands=3).fit(_X())
