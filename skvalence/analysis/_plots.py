@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from skvalence.eeg.montage import channel_region, make_info
-from skvalence.emotions import FACED_CLASSES
+from skvalence.emotions import FACED_CLASSES, FACED_CLIP_CLASS
 
 __all__ = ["plot_tracking_scatter", "plot_tracking_topomap"]
 
@@ -20,14 +20,12 @@ def _class_labels(result, class_names):
         if len(class_names) != n_classes:
             raise ValueError(f"class_names has {len(class_names)} names for {n_classes} classes")
         return list(class_names)
-    if n_classes == len(FACED_CLASSES) and len(result.stimuli) == 28:
+    if n_classes == len(FACED_CLASSES) and len(result.stimuli) == len(FACED_CLIP_CLASS):
         # Classes inferred from FACED clip coordinates come out sorted by coordinate,
         # not in FACED order, so name each by its first clip (clips are class-ordered).
-        from skvalence.emotions import FACED_CLIP_CLASS
-
         order = {}
         for stim, code in zip(result.stimuli.tolist(), result.stimulus_class.tolist()):
-            if isinstance(stim, int) and 0 <= stim < 28:
+            if isinstance(stim, int) and 0 <= stim < len(FACED_CLIP_CLASS):
                 order.setdefault(code, FACED_CLASSES[FACED_CLIP_CLASS[stim]])
         if len(order) == n_classes:
             return [order[c] for c in range(n_classes)]

@@ -17,14 +17,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array
 
-from .geometry import (
-    _check_features,
-    _check_labels,
-    _lookup,
-    _residual_coords,
-    _stimulus_classes,
-    split_basin_residual,
-)
+from .geometry import _check_labels, _residual_stimulus_coords, split_basin_residual
 
 __all__ = ["directional_ablation", "project_out", "residual_direction"]
 
@@ -246,16 +239,14 @@ def residual_direction(Z, y, stimulus, stimulus_coords):
     >>> np.round(residual_direction(Z, y, stimulus, coords), 2).tolist()
     [0.0, 1.0, 0.0]
     """
-    Z, y = _check_features(Z, y)
-    stimulus = _check_labels(stimulus, Z.shape[0], "stimulus")
-    stimuli, stim_class = _stimulus_classes(y, stimulus)
-    coords = _lookup(stimulus_coords, stimuli, "stimulus_coords")
-    res_coords = _residual_coords(coords, stim_class)
+    Z, y, stimulus, stimuli, res_coords = _residual_stimulus_coords(
+        Z,
+        y,
+        stimulus,
+        stimulus_coords,
+        "The stimulus coordinates are constant within every class; residual_direction needs per-stimulus coordinates.",
+    )
     c = res_coords[np.searchsorted(stimuli, stimulus)]
-    if np.ptp(res_coords) <= 1e-12 * max(1.0, np.max(np.abs(coords))):
-        raise ValueError(
-            "The stimulus coordinates are constant within every class; residual_direction needs per-stimulus coordinates."
-        )
     _, R = split_basin_residual(Z, y)
     slope = R.T @ c / (c @ c)
     norm = np.linalg.norm(slope)

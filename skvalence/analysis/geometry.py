@@ -27,6 +27,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
@@ -91,12 +92,25 @@ def _py(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _group_mean(X, codes, n_groups):
+    """Row means of X per integer code (sparse one-hot product; fast for many rows)."""
+    onehot = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))
+    counts = np.asarray(onehot.sum(axis=1)).ravel()
+    return np.asarray(onehot @ X) / counts[:, None]
+
+
 def _group_means(Z, labels):
+    """Sorted unique labels, the mean row of Z per label, and each row's label index."""
     keys, inverse = np.unique(labels, return_inverse=True)
-    counts = np.bincount(inverse, minlength=keys.shape[0]).astype(np.float64)
-    sums = np.zeros((keys.shape[0], Z.shape[1]))
-    np.add.at(sums, inverse, Z)
-    return keys, sums / counts[:, None], inverse
+    return keys, _group_mean(Z, inverse, keys.shape[0]), inverse
+
+
+def _row_space(weight, tol=1e-10):
+    """Orthonormal basis (columns) of the row space of ``weight``, dropping s < tol * s_max."""
+    _, s, vt = np.linalg.svd(weight, full_matrices=False)
+    if s.size == 0 or s[0] == 0:
+        return np.zeros((weight.shape[1], 0))
+    return vt[s > tol * s[0]].T
 
 
 def _pc1(points):
@@ -135,6 +149,22 @@ def _residual_coords(stim_coords, stim_classes):
         mask = stim_classes == cls
         out[mask] = stim_coords[mask] - stim_coords[mask].mean()
     return out
+
+
+def _residual_stimulus_coords(Z, y, stimulus, stimulus_coords, error_message):
+    """Checked inputs, sorted stimuli and their within-class residual coordinates.
+
+    Raises ``ValueError(error_message)`` when the residual coordinates are all
+    (numerically) zero, i.e. the coordinates are constant within every class.
+    """
+    Z, y = _check_features(Z, y)
+    stimulus = _check_labels(stimulus, Z.shape[0], "stimulus")
+    stimuli, stim_class = _stimulus_classes(y, stimulus)
+    coords = _lookup(stimulus_coords, stimuli, "stimulus_coords")
+    res_coords = _residual_coords(coords, stim_class)
+    if np.ptp(res_coords) <= 1e-12 * max(1.0, np.max(np.abs(coords))):
+        raise ValueError(error_message)
+    return Z, y, stimulus, stimuli, res_coords
 
 
 # --------------------------------------------------------------------------- basics
@@ -200,12 +230,7 @@ def class_mean_subspace(Z, y, *, tol=1e-10):
     _, means, _ = _group_means(Z, y)
     if means.shape[0] < 2:
         raise ValueError("class_mean_subspace needs at least two classes in y.")
-    centred = means - means.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    if s[0] == 0:
-        return np.zeros((Z.shape[1], 0))
-    keep = s > tol * s[0]
-    return vt[keep].T
+    return _row_space(means - means.mean(axis=0), tol)
 
 
 def basin_projector(Z, y, *, tol=1e-10):
@@ -456,16 +481,14 @@ def residual_axis_alignment(
     >>> round(residual_axis_alignment(Z, y, stimulus, stim_coords), 2)
     1.0
     """
-    Z, y = _check_features(Z, y)
-    stimulus = _check_labels(stimulus, Z.shape[0], "stimulus")
-    stimuli, stim_class = _stimulus_classes(y, stimulus)
-    coords = _lookup(stimulus_coords, stimuli, "stimulus_coords")
-    res_coords = _residual_coords(coords, stim_class)
-    if np.ptp(res_coords) <= 1e-12 * max(1.0, np.max(np.abs(coords))):
-        raise ValueError(
-            "The stimulus coordinates are constant within every class, so the within-class residual "
-            "coordinate is zero; residual_axis_alignment needs per-stimulus coordinates."
-        )
+    Z, y, stimulus, stimuli, res_coords = _residual_stimulus_coords(
+        Z,
+        y,
+        stimulus,
+        stimulus_coords,
+        "The stimulus coordinates are constant within every class, so the within-class residual "
+        "coordinate is zero; residual_axis_alignment needs per-stimulus coordinates.",
+    )
     _, residual = split_basin_residual(Z, y)
     _, centroids, _ = _group_means(residual, stimulus)
     if centroids.shape[0] < 3:
@@ -548,7 +571,6 @@ def random_direction_null(
     """
     if not isinstance(n_directions, numbers.Integral) or n_directions < 1:
         raise ValueError(f"n_directions must be a positive integer; got {n_directions!r}.")
-    Z, y = _check_features(Z, y)
     observed, details = class_axis_alignment(Z, y, class_coords, return_details=True)
     rng = check_random_state(random_state)
     n_classes = details.classes.shape[0]

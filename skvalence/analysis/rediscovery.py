@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
 from .geometry import random_direction_null, residual_axis_alignment
-from .stats import pearson_with_p
+from .stats import _check_disjoint_groups, pearson_with_p
 
 __all__ = ["RediscoveryResult", "rediscovery_zoo"]
 
@@ -218,10 +218,7 @@ def rediscovery_zoo(
     stimulus_test = np.asarray(stimulus_test)
     if stimulus_test.shape[0] != y_test.shape[0]:
         raise ValueError(f"stimulus_test has {stimulus_test.shape[0]} entries but y_test has {y_test.shape[0]}.")
-    if groups_train is not None and groups_test is not None:
-        shared = np.intersect1d(np.asarray(groups_train), np.asarray(groups_test))
-        if shared.size:
-            raise ValueError(f"Subjects {shared[:5].tolist()} are in both training and test data.")
+    _check_disjoint_groups(groups_train, groups_test)
     specs = list(itertools.product(architectures, seeds, epochs))
     if not specs:
         raise ValueError("The zoo is empty: architectures, seeds and epochs must each be non-empty.")

@@ -21,7 +21,7 @@ import numpy as np
 from skorch.callbacks import Callback
 from sklearn.utils import check_random_state
 
-from .geometry import class_axis_alignment, class_mean_subspace, residual_axis_alignment
+from .geometry import _row_space, class_axis_alignment, class_mean_subspace, residual_axis_alignment
 
 __all__ = ["GradientSubspaceMonitor", "alignment_deltas", "feature_alignments"]
 
@@ -138,13 +138,6 @@ def alignment_deltas(
 
 
 # --------------------------------------------------------------------------- gradient monitor
-def _row_space(weight, tol=1e-10):
-    _, s, vt = np.linalg.svd(weight, full_matrices=False)
-    if s.size == 0 or s[0] == 0:
-        return np.zeros((weight.shape[1], 0))
-    return vt[s > tol * s[0]].T
-
-
 def _first_linear(head):
     """The first ``nn.Linear`` applied to the features (the gradient enters through it)."""
     import torch.nn as nn

@@ -47,6 +47,15 @@ def _t_ci(deltas, confidence):
     return mean - half, mean + half
 
 
+def _check_disjoint_groups(groups_train, groups_test):
+    """Raise if a subject (group) is in both the training and the test data; None skips the check."""
+    if groups_train is None or groups_test is None:
+        return
+    shared = np.intersect1d(np.asarray(groups_train), np.asarray(groups_test))
+    if shared.size:
+        raise ValueError(f"Subjects {shared[:5].tolist()} are in both training and test data.")
+
+
 def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence=0.95):
     """Paired comparison of two conditions measured on the same units (e.g. seeds).
 

@@ -23,7 +23,14 @@ from sklearn.metrics import balanced_accuracy_score
 from tqdm.auto import tqdm
 
 from .saturation import feature_alignments
-from .stats import bootstrap_ci, holm_correction, paired_comparison, tost_equivalence
+from .stats import (
+    _check_disjoint_groups,
+    _t_ci,
+    bootstrap_ci,
+    holm_correction,
+    paired_comparison,
+    tost_equivalence,
+)
 
 __all__ = ["SweepResult", "alignment_sweep"]
 
@@ -295,10 +302,7 @@ def alignment_sweep(
         raise ValueError(f"seeds must hold at least two distinct values; got {seeds}.")
     if not isinstance(equivalence_margin, numbers.Real) or equivalence_margin <= 0:
         raise ValueError(f"equivalence_margin must be positive; got {equivalence_margin!r}.")
-    if groups_train is not None and groups_test is not None:
-        shared = np.intersect1d(np.asarray(groups_train), np.asarray(groups_test))
-        if shared.size:
-            raise ValueError(f"Subjects {shared[:5].tolist()} are in both training and test data.")
+    _check_disjoint_groups(groups_train, groups_test)
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
     make = _make_factory(estimator, alignment_target, alignment_weight, registry)
     data = dict(
@@ -336,12 +340,9 @@ def alignment_sweep(
 def _baseline_summary(runs, data, n_boot):
     base = [r for r in runs if r["strategy"] == BASELINE]
     bacc = np.array([r["bacc"] for r in base])
-    sem = bacc.std(ddof=1) / np.sqrt(bacc.shape[0])
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.975, bacc.shape[0] - 1) * sem)
-    out = {"bacc_mean": float(bacc.mean()), "ci_low": float(bacc.mean() - half),
-           "ci_high": float(bacc.mean() + half), "ci": "95% t-interval over seeds"}
+    ci_low, ci_high = _t_ci(bacc, 0.95)
+    out = {"bacc_mean": float(bacc.mean()), "ci_low": ci_low, "ci_high": ci_high,
+           "ci": "95% t-interval over seeds"}
     if data["groups_test"] is not None:
         first = base[0]
         point, lo, hi = bootstrap_ci(balanced_accuracy_score, data["y_test"], first["y_pred"],

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import sparse, stats
+from scipy import stats
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -35,6 +35,8 @@ from sklearn.utils.validation import check_array
 from threadpoolctl import threadpool_limits
 
 from skvalence.emotions import FACED_CLASSES, FACED_CLIP_CLASS
+
+from .geometry import _group_mean
 
 __all__ = ["TrackingResult", "class_to_stimulus_coords", "track_vaxis"]
 
@@ -286,13 +288,6 @@ def _check_inputs(X, stimulus, subject):
     return X, stimulus, subject
 
 
-def _group_mean(X, codes, n_groups):
-    """Row means of X per integer code (sparse one-hot product; fast for many rows)."""
-    onehot = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))
-    counts = np.asarray(onehot.sum(axis=1)).ravel()
-    return np.asarray(onehot @ X) / counts[:, None]
-
-
 def _average_per_stimulus(X, stimulus, subject):
     """(n_stimuli, n_features): subject-then-stimulus averages, and sorted stimulus ids."""
     stimuli, s_codes = np.unique(stimulus, return_inverse=True)
@@ -410,13 +405,17 @@ def _check_alphas(alphas):
     return alphas
 
 
+def _class_values(coords, codes):
+    """The coordinate of each class when its stimuli share one (allclose), else None."""
+    first = np.array([coords[codes == c][0] for c in range(codes.max() + 1)])
+    return first if np.allclose(coords, first[codes]) else None
+
+
 def _shares_class_coordinates(coords, codes):
     """True when some class holds several stimuli and every class has a single coordinate."""
-    n_classes = codes.max() + 1
-    if n_classes == codes.size:
+    if codes.max() + 1 == codes.size:
         return False
-    first = np.array([coords[codes == c][0] for c in range(n_classes)])
-    return bool(np.allclose(coords, first[codes]))
+    return _class_values(coords, codes) is not None
 
 
 def _null_tables(coords, codes, permutation, n_permutations, n_random, random_coords, rng):
@@ -425,18 +424,17 @@ def _null_tables(coords, codes, permutation, n_permutations, n_random, random_co
     if permutation == "stimulus":
         perms = np.stack([rng.permutation(coords) for _ in range(n_permutations)], axis=1)
     else:
-        class_values = np.array([coords[codes == c][0] for c in range(n_classes)])
-        if not np.allclose(coords, class_values[codes]):
+        class_values = _class_values(coords, codes)
+        if class_values is None:
             raise ValueError("permutation='class' needs one coordinate per class (stimuli of a class share it)")
         perms = np.stack([rng.permutation(class_values)[codes] for _ in range(n_permutations)], axis=1)
-    perms = perms.reshape(coords.size, n_permutations)
     if random_coords is not None:
         table = check_array(random_coords, dtype=np.float64, input_name="random_coords")
         if table.shape[1] != coords.size:
             raise ValueError(f"random_coords must have shape (n_random, {coords.size}), got {table.shape}")
         return perms, table.T
     # Random class values, mapped to stimuli: same class structure, no relation to valence.
-    return perms, rng.standard_normal((n_random, n_classes))[:, codes].T.reshape(coords.size, n_random)
+    return perms, rng.standard_normal((n_random, n_classes))[:, codes].T
 
 
 def _check_count(value, name, minimum):
