@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import os
 
-import torch
-from transformers import (
-    AutoTokenizer,
-    BertConfig,
-    BertModel,
-    GPT2Config,
-    GPT2LMHeadModel,
-    LlamaConfig,
-    LlamaForCausalLM,
-)
+# transformers' model classes are imported inside the functions that build a
+# model: ``default_model_path`` (used by ``HiddenStateEncoder.model_id``) must
+# not pay for importing them.
 
 __all__ = ["make_tiny_model", "default_model_path"]
 
@@ -47,6 +40,8 @@ def default_model_path():
 
 
 def _config(architecture, vocab_size, hidden_size, num_layers, special):
+    from transformers import BertConfig, GPT2Config, LlamaConfig
+
     n_heads = 2 if hidden_size % 2 == 0 else 1
     if architecture == "gpt2":
         return GPT2Config(
@@ -106,6 +101,9 @@ def make_tiny_model(path, architecture="gpt2", seed=0, hidden_size=32, num_layer
         )
     if int(hidden_size) < 2 or int(num_layers) < 1:
         raise ValueError("hidden_size must be >= 2 and num_layers >= 1")
+    import torch
+    from transformers import AutoTokenizer, BertModel, GPT2LMHeadModel, LlamaForCausalLM
+
     path = os.fspath(path)
     os.makedirs(path, exist_ok=True)
     extra = {}

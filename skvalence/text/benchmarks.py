@@ -838,7 +838,12 @@ def _has_null(transformer):
 
 
 def _axis_scores(transformer, texts):
-    """Axis coordinates and, when possible, the hidden states (encoded once)."""
+    """Axis coordinates and, when possible, the hidden states minus ``center_``.
+
+    Texts are encoded once; the centred hidden states (``None`` when the
+    transformer exposes no ``embed``/``center_``/``axis_``) serve the
+    random-direction null.
+    """
     if not _has_null(transformer):
         return _transform_scores(transformer, texts), None
     hidden = np.asarray(transformer.embed(texts), dtype=float)
@@ -849,7 +854,8 @@ def _axis_scores(transformer, texts):
         )
     center = np.asarray(transformer.center_, dtype=float).ravel()
     axis = np.asarray(transformer.axis_, dtype=float).ravel()
-    projected = (hidden - center) @ axis
+    centred = hidden - center
+    projected = centred @ axis
     # The null relies on transform == <embed - center_, axis_>; check it on a
     # few texts and fall back to transform() if a subclass scores otherwise.
     k = min(8, len(texts))
@@ -859,8 +865,8 @@ def _axis_scores(transformer, texts):
             "transform() differs from the projection of embed() onto axis_; "
             "scoring transform() output, the random-direction null uses the "
             "projection", RuntimeWarning, stacklevel=3)
-        return _transform_scores(transformer, texts), hidden
-    return projected, hidden
+        return _transform_scores(transformer, texts), centred
+    return projected, centred
 
 
 def _transform_scores(transformer, texts):
@@ -942,15 +948,14 @@ def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
     rng = check_random_state(random_state)
     gen = np.random.default_rng(rng.randint(2**32 - 1))
 
-    scores, hidden = _axis_scores(transformer, texts)
+    scores, centred = _axis_scores(transformer, texts)
     score = float(_metric_columns(y, scores[:, None], kind)[0])
     boot = _bootstrap(y, [scores], kind, n_bootstrap, gen)[:, 0]
 
     null = np.empty(0)
-    if hidden is not None and n_random_directions:
-        center = np.asarray(transformer.center_, dtype=float).ravel()
-        dirs = _random_directions(hidden.shape[1], n_random_directions, gen)
-        null = _metric_columns(y, (hidden - center) @ dirs.T, kind)
+    if centred is not None and n_random_directions:
+        dirs = _random_directions(centred.shape[1], n_random_directions, gen)
+        null = _metric_columns(y, centred @ dirs.T, kind)
     has_null = null.size > 0
     return ZeroShotResult(
         metric=_METRICS[kind],

@@ -19,6 +19,7 @@ from scipy import stats
 from sklearn.utils import check_random_state
 
 from skvalence.text.benchmarks import _axis_scores, _random_directions
+from skvalence.text.encoder import _first_line
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -282,14 +283,12 @@ class ConsistencyResult:
     @property
     def mean_r(self):
         """Mean off-diagonal r (NaN with fewer than two models)."""
-        off = self.off_diagonal
-        return float(off.mean()) if off.size else np.nan
+        return _mean(self.off_diagonal)
 
     @property
     def sd_r(self):
         """Standard deviation (ddof=1) of the off-diagonal r."""
-        off = self.off_diagonal
-        return float(off.std(ddof=1)) if off.size > 1 else np.nan
+        return _sd(self.off_diagonal)
 
     @property
     def null_pooled(self):
@@ -300,14 +299,12 @@ class ConsistencyResult:
     @property
     def null_mean(self):
         """Mean of the pooled random-direction r."""
-        pooled = self.null_pooled
-        return float(pooled.mean()) if pooled.size else np.nan
+        return _mean(self.null_pooled)
 
     @property
     def null_sd(self):
         """Standard deviation of the pooled random-direction r."""
-        pooled = self.null_pooled
-        return float(pooled.std(ddof=1)) if pooled.size > 1 else np.nan
+        return _sd(self.null_pooled)
 
     @property
     def null_p95(self):
@@ -341,11 +338,7 @@ class ConsistencyResult:
         out = {}
         for key, mask in (("within", same), ("across", ~same)):
             vals = self.r[i[mask], j[mask]]
-            out[key] = (
-                float(vals.mean()) if vals.size else np.nan,
-                float(vals.std(ddof=1)) if vals.size > 1 else np.nan,
-                int(vals.size),
-            )
+            out[key] = (_mean(vals), _sd(vals), int(vals.size))
         return out
 
     def to_frame(self):
@@ -366,6 +359,16 @@ class ConsistencyResult:
         for model, reason in self.skipped:
             lines.append(f"  skipped {model}: {reason}")
         return "\n".join(lines)
+
+
+def _mean(values):
+    """Mean of ``values`` as a float, NaN when empty."""
+    return float(values.mean()) if values.size else np.nan
+
+
+def _sd(values):
+    """Standard deviation (ddof=1) of ``values`` as a float, NaN below two values."""
+    return float(values.std(ddof=1)) if values.size > 1 else np.nan
 
 
 def _model_name(model):
@@ -398,13 +401,11 @@ def _fit_one(model, texts, n_random, rng, params):
     from skvalence.text.vaxis import VAxisTransformer
 
     transformer = VAxisTransformer(model=model, **params).fit()
-    coords, hidden = _axis_scores(transformer, texts)
-    if hidden is None:
-        raise ValueError("the fitted transformer exposes no embed()/center_/axis_")
-    center = np.asarray(transformer.center_, dtype=float).ravel()
-    random_coords = (hidden - center) @ _random_directions(hidden.shape[1], n_random, rng).T
-    evr = np.ravel(getattr(transformer, "explained_variance_ratio_", [np.nan]))
-    info = (coords, random_coords, float(evr[0]) if evr.size else np.nan,
+    # A fitted VAxisTransformer always has embed/center_/axis_, so ``centred``
+    # is never None, and always a non-empty explained_variance_ratio_.
+    coords, centred = _axis_scores(transformer, texts)
+    random_coords = centred @ _random_directions(centred.shape[1], n_random, rng).T
+    info = (coords, random_coords, float(transformer.explained_variance_ratio_[0]),
             _family(model, transformer))
     _release(transformer)
     return info
@@ -514,8 +515,7 @@ def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
         try:
             c, rc, ev, fam = _fit_one(model, texts, n_random, gen, params)
         except Exception as exc:  # noqa: BLE001 - a survey must not stop at one model
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            skipped.append((name, f"{type(exc).__name__}: {first}"))
+            skipped.append((name, f"{type(exc).__name__}: {_first_line(exc)}"))
             continue
         names.append(name)
         families.append(fam)
@@ -535,7 +535,8 @@ def _assemble(names, families, coords, randoms, evr, skipped, n_texts, n_random)
     for i in range(m):
         for j in range(i + 1, m):
             null[i, j] = null[j, i] = _pearson_columns(randoms[i], randoms[j])
-            p[i, j] = p[j, i] = (1 + (null[i, j] >= r[i, j]).sum()) / (1 + n_random)
+            if n_random:
+                p[i, j] = p[j, i] = (1 + (null[i, j] >= r[i, j]).sum()) / (1 + n_random)
     p_fdr = np.full_like(p, np.nan)
     iu = np.triu_indices(m, k=1)
     if iu[0].size and n_random:
@@ -544,8 +545,6 @@ def _assemble(names, families, coords, randoms, evr, skipped, n_texts, n_random)
         adj[finite] = stats.false_discovery_control(p[iu][finite], method="bh")
         p_fdr[iu] = adj
         p_fdr.T[iu] = adj
-    if not n_random:
-        p[:] = np.nan
     return ConsistencyResult(
         table=CorrelationTable(r, tuple(names)), models=names, families=families,
         coords=coords, explained_variance=np.asarray(evr, dtype=float), skipped=skipped,

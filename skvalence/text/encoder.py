@@ -51,6 +51,10 @@ DECODER_MODEL_TYPES = frozenset({
 
 _WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.h5", "*.msgpack")
 
+# Attributes of HiddenStateEncoder rebuilt on demand: reset on construction and
+# dropped when pickling.
+_TRANSIENT = ("_config", "_model", "_tokenizer", "_fingerprint", "_cached")
+
 
 def check_texts(texts, *, allow_single=True, name="texts"):
     """Validate a collection of texts and return it as a list of ``str``.
@@ -122,6 +126,17 @@ def _default_model():
     return default_model_path()
 
 
+def _first_line(exc):
+    """First line of an exception's message ("" for an empty message)."""
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def _check_positive_int(name, value):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 @contextlib.contextmanager
 def _quiet_transformers():
     """Silence transformers' load reports and progress bars while loading."""
@@ -137,6 +152,23 @@ def _quiet_transformers():
         hf_logging.set_verbosity(level)
         if bars:
             hf_logging.enable_progress_bar()
+
+
+def _load_pretrained(auto_cls, name, local_files_only, **kwargs):
+    """Load ``(tokenizer, model)`` quietly, never running remote code.
+
+    ``auto_cls`` is the transformers auto class of the model (e.g. ``AutoModel``);
+    ``kwargs`` go to its ``from_pretrained`` only. Load errors propagate for the
+    caller to translate.
+    """
+    from transformers import AutoTokenizer
+
+    common = dict(local_files_only=local_files_only, trust_remote_code=False)
+    with _quiet_transformers(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tokenizer = AutoTokenizer.from_pretrained(name, **common)
+        model = auto_cls.from_pretrained(name, **kwargs, **common)
+    return tokenizer, model
 
 
 def _resolve_dtype(dtype):
@@ -263,16 +295,13 @@ class HiddenStateEncoder:
 
     # ------------------------------------------------------------------ state
     def _reset(self):
-        self._config = None
-        self._model = None
-        self._tokenizer = None
-        self._fingerprint = None
-        self._cached = None
+        for k in _TRANSIENT:
+            setattr(self, k, None)
 
     def __getstate__(self):
         # Weights, tokenizer and cache handles are re-created on demand.
         state = self.__dict__.copy()
-        for k in ("_config", "_model", "_tokenizer", "_fingerprint", "_cached"):
+        for k in _TRANSIENT:
             state[k] = None
         return state
 
@@ -290,9 +319,7 @@ class HiddenStateEncoder:
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}")
         for name in ("batch_size", "max_length"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            _check_positive_int(name, getattr(self, name))
         if self.padding_side not in (None, "left", "right"):
             raise ValueError(
                 f"padding_side must be None, 'left' or 'right', got {self.padding_side!r}"
@@ -317,7 +344,7 @@ class HiddenStateEncoder:
             raise ValueError(
                 f"cannot load model {name!r}: it is not {where} with a usable config "
                 f"(local_files_only={self.local_files_only}). Original error: "
-                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                f"{type(exc).__name__}: {_first_line(exc)}"
             ) from exc
         self._config = config
         return config
@@ -402,19 +429,15 @@ class HiddenStateEncoder:
         self._pass_positions = self.is_decoder_ and "position_ids" in forward
 
     def _from_pretrained(self, config, dtype, device):
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        kwargs = dict(local_files_only=self.local_files_only, trust_remote_code=False)
         try:
-            with _quiet_transformers(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tokenizer = AutoTokenizer.from_pretrained(self.model_id, **kwargs)
-                model = AutoModel.from_pretrained(self.model_id, config=config,
-                                                  dtype=dtype, **kwargs)
+            tokenizer, model = _load_pretrained(AutoModel, self.model_id, self.local_files_only,
+                                                config=config, dtype=dtype)
         except (OSError, ValueError) as exc:
             raise ValueError(
                 f"cannot load model or tokenizer {self.model_id!r}: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else ''}"
+                f"{_first_line(exc)}"
             ) from exc
         if getattr(config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
             model = model.get_encoder()  # only the encoder reads the text

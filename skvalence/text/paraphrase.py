@@ -15,7 +15,12 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from skvalence.text.encoder import _quiet_transformers, check_texts
+from skvalence.text.encoder import (
+    _check_positive_int,
+    _first_line,
+    _load_pretrained,
+    check_texts,
+)
 
 __all__ = ["paraphrase", "DEFAULT_PROMPT"]
 
@@ -28,18 +33,14 @@ DEFAULT_PROMPT = (
 
 
 def _load(model, device, local_files_only):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    kwargs = dict(local_files_only=local_files_only, trust_remote_code=False)
     try:
-        with _quiet_transformers(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tokenizer = AutoTokenizer.from_pretrained(model, **kwargs)
-            lm = AutoModelForCausalLM.from_pretrained(model, **kwargs)
+        tokenizer, lm = _load_pretrained(AutoModelForCausalLM, model, local_files_only)
     except (OSError, ValueError) as exc:
         raise ValueError(
             f"cannot load text-generation model {model!r} (local_files_only="
-            f"{local_files_only}): {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            f"{local_files_only}): {type(exc).__name__}: {_first_line(exc)}"
         ) from exc
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -71,8 +72,7 @@ def _normalise(text):
 def _check_params(n, temperature, min_tokens, max_tokens, max_new_tokens, prompt_template):
     for name, value in (("n", n), ("min_tokens", min_tokens), ("max_tokens", max_tokens),
                         ("max_new_tokens", max_new_tokens)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        _check_positive_int(name, value)
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     if min_tokens > max_tokens:
