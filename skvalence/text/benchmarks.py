@@ -82,9 +82,17 @@ def _read_text(path):
         return raw.decode("latin-1"), "latin-1"
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _lines(text):
-    """Split on LF, CRLF or CR; drop one trailing empty line."""
-    return text.splitlines()
+    """Split on LF, CRLF or CR; drop one trailing empty line.
+
+    Not ``str.splitlines``: it also breaks at \\x85, \\x0b, \\x0c and \\u2028,
+    and byte 0x85 (cp1252's ellipsis) occurs inside lines of Latin-1-decoded files.
+    """
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _float(value, path, lineno, what):

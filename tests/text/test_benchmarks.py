@@ -219,6 +219,14 @@ def test_load_vader_lexicon_latin1_and_malformed(tmp_path):
         load_vader_lexicon(path)
 
 
+def test_latin1_byte_0x85_does_not_break_a_line(tmp_path):
+    # cp1252's ellipsis is byte 0x85, NEL once decoded as Latin-1: not a line break here.
+    path = tmp_path / "vader_sentiment_lexicon.txt"
+    path.write_bytes(b"wow\x85\t1.5\t0.5\t[1, 2]\nugh\t-1.0\t0.3\t[-1, -1]\n")
+    data = load_vader_lexicon(path)
+    assert data.encoding == "latin-1" and data.texts == ["wow\x85", "ugh"]
+
+
 def test_load_vader_sentences_crlf(vader_movie_file):
     data = load_vader_sentences(vader_movie_file)
     assert data.name == "movieReviewSnippets"
