@@ -23,7 +23,6 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GroupShuffleSplit, ParameterGrid, ShuffleSplit, StratifiedShuffleSplit
@@ -381,10 +380,10 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         self.weights_[self.selected_] = 1.0 / len(self.selected_)
         if len(val):
             self.ensemble_score_ = _bacc(y[val], np.tensordot(self.weights_, probas, axes=1), self.classes_)
-        if self.refit_full and len(val):
-            refit = self._fit_all([clone(self.estimators_[i]) for i in self.selected_], X, y, "refit")
-            for i, member in zip(self.selected_, refit):
-                self.estimators_[i] = member
+            if self.refit_full:
+                refit = self._fit_all([clone(self.estimators_[i]) for i in self.selected_], X, y, "refit")
+                for i, member in zip(self.selected_, refit):
+                    self.estimators_[i] = member
         return self
 
     @staticmethod

@@ -99,6 +99,9 @@ class FACEDPaperSplit(BaseCrossValidator):
     # Request `groups` by default, as scikit-learn's group splitters do.
     __metadata_request__split = {"groups": True}
 
+    #: Names of the three reference sets, in role order (0 train, 1 validation, 2 test).
+    _SET_NAMES = ("train", "validation", "test")
+
     def __init__(
         self,
         train=range(0, 80),
@@ -113,12 +116,12 @@ class FACEDPaperSplit(BaseCrossValidator):
 
     def _reference_sets(self):
         sets = [np.unique(np.asarray(list(s), dtype=int)) for s in (self.train, self.validation, self.test)]
-        for name, positions in zip(("train", "validation", "test"), sets):
+        for name, positions in zip(self._SET_NAMES, sets):
             if positions.size and (positions.min() < 0 or positions.max() >= FACED_N_SUBJECTS):
                 raise ValueError(
                     f"FACEDPaperSplit: `{name}` must hold positions in 0..{FACED_N_SUBJECTS - 1}"
                 )
-        names = ("train", "validation", "test")
+        names = self._SET_NAMES
         for i in range(3):
             for j in range(i + 1, 3):
                 common = np.intersect1d(sets[i], sets[j])
@@ -132,10 +135,9 @@ class FACEDPaperSplit(BaseCrossValidator):
         """Role (0 train, 1 validation, 2 test, -1 unused) of each sorted subject."""
         sets = self._reference_sets()
         n = len(subjects)
-        positions = np.arange(n)
-        if n != FACED_N_SUBJECTS:
-            # Proportional scaling: subject p stands in for reference position floor(p * 123 / n).
-            positions = (positions * FACED_N_SUBJECTS) // n
+        # Proportional scaling: subject p stands in for reference position floor(p * 123 / n)
+        # (the identity when n == 123).
+        positions = (np.arange(n) * FACED_N_SUBJECTS) // n
         roles = np.full(n, -1)
         for role, reference in enumerate(sets):
             roles[np.isin(positions, reference)] = role
@@ -167,7 +169,7 @@ class FACEDPaperSplit(BaseCrossValidator):
         subjects, inverse = np.unique(groups, return_inverse=True)
         roles = self._subject_roles(subjects)[inverse]
         out = tuple(np.flatnonzero(roles == role) for role in range(3))
-        for name, idx in zip(("train", "validation", "test"), out):
+        for name, idx in zip(self._SET_NAMES, out):
             if idx.size == 0:
                 raise ValueError(
                     f"FACEDPaperSplit: no subject falls in the {name} set with {len(subjects)} "

@@ -100,6 +100,11 @@ def _class_means(features, y, n_classes):
     return means, present
 
 
+def _sq_distances(a, b):
+    """Squared Euclidean distance of every row of ``a`` to every row of ``b``."""
+    return ((a[:, None] - b[None]) ** 2).sum(-1)
+
+
 def _pearson(a, b):
     a = a - a.mean()
     b = b - b.mean()
@@ -337,6 +342,17 @@ class ValenceSupConLoss(AlignmentLoss):
         self.temperature = float(temperature)
         self.bandwidth = float(bandwidth)
         self.projection = nn.Linear(self.n_features, int(projection_dim))
+        self._cache_distances()
+
+    def _cache_distances(self):
+        # Class-to-class squared prototype distances, gathered per batch. Not
+        # persistent (state_dict unchanged); refreshed when prototypes are loaded.
+        self.register_buffer("prototype_sq_dist", _sq_distances(self.prototypes, self.prototypes),
+                             persistent=False)
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self._cache_distances()
 
     def forward(self, batch):
         z = F.normalize(self.projection(batch.features), dim=1)
@@ -346,8 +362,7 @@ class ValenceSupConLoss(AlignmentLoss):
         eye = torch.eye(n, dtype=torch.bool, device=z.device)
         logits = (z @ z.T / self.temperature).masked_fill(eye, float("-inf"))
         log_prob = logits.log_softmax(1).masked_fill(eye, 0.0)
-        p = self.prototypes[batch.y]
-        weights = torch.exp(-((p[:, None] - p[None]) ** 2).sum(-1) / (2 * self.bandwidth**2))
+        weights = torch.exp(-self.prototype_sq_dist[batch.y][:, batch.y] / (2 * self.bandwidth**2))
         weights = weights.masked_fill(eye, 0.0)
         return -((weights * log_prob).sum(1) / weights.sum(1).clamp_min(_EPS)).mean()
 
@@ -405,6 +420,18 @@ class PrototypeDistillation(AlignmentLoss):
         self.temperature = float(temperature)
         if source == "stimulus":
             self.register_buffer("stimulus_prototypes", self._stimulus_rows(context))
+        self._cache_distances()
+
+    def _cache_distances(self):
+        # Squared distances from every source prototype (class, or stimulus) to every
+        # class prototype, gathered per batch. Not persistent (state_dict unchanged);
+        # refreshed when prototypes are loaded.
+        rows = self.stimulus_prototypes if self.source == "stimulus" else self.prototypes
+        self.register_buffer("source_sq_dist", _sq_distances(rows, self.prototypes), persistent=False)
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self._cache_distances()
 
     def _stimulus_rows(self, context):
         rows = context.get("stimulus_target")
@@ -432,10 +459,9 @@ class PrototypeDistillation(AlignmentLoss):
                 raise ValueError(
                     f"stimulus ids must be < {self.stimulus_prototypes.shape[0]} (rows of stimulus_target)"
                 )
-            source = self.stimulus_prototypes[stim]
+            dist = self.source_sq_dist[stim]
         else:
-            source = self.prototypes[batch.y]
-        dist = ((source[:, None] - self.prototypes[None]) ** 2).sum(-1)
+            dist = self.source_sq_dist[batch.y]
         teacher = (-dist / self.temperature).softmax(1)
         return F.kl_div(batch.logits.log_softmax(1), teacher, reduction="batchmean")
 

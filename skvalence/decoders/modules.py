@@ -20,6 +20,8 @@ Families (:data:`MODULES`): ``"mlp"``, ``"axial"`` (the paper's backbone),
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 from torch import nn
@@ -396,7 +398,7 @@ def build_module(name, n_channels, n_bands, n_classes, **kwargs):
         cls = name
     else:
         raise TypeError(f"module must be a family name or an nn.Module subclass, got {name!r}")
-    if cls is not DGCNN:
+    if "ch_names" not in inspect.signature(cls).parameters:
         kwargs.pop("ch_names", None)
     try:
         return cls(n_channels=n_channels, n_bands=n_bands, n_classes=n_classes, **kwargs)

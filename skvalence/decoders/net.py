@@ -640,7 +640,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
 
         # One seed per call: a continued fit (partial_fit) draws a new, still reproducible one.
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1)) if reset else int(rng.randint(0, 2**31 - 1)) + len(self.history)
+        seed = int(rng.randint(0, 2**31 - 1)) + (0 if reset else len(self.history))
         device = torch.device(self.device)
         fork_devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork_devices):
