@@ -14,6 +14,8 @@ import numbers
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..eeg.bands import FACED_BANDS as _FACED_BANDS
+from ..eeg.bands import PAPER_BANDS as _PAPER_BANDS
 from ..eeg.montage import FACED_CHANNELS
 from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS, faced_clip_valence
 
@@ -25,22 +27,12 @@ FACED_N_CLIPS = 28
 FACED_CLIP_SECONDS = 30
 #: Subject ids of the FACED release.
 FACED_SUBJECTS = tuple(range(123))
-#: DE bands of the FACED release's ``EEG_Features/DE`` files, in file order (Hz).
-FACED_RELEASE_BANDS = {
-    "delta": (1.0, 4.0),
-    "theta": (4.0, 8.0),
-    "alpha": (8.0, 14.0),
-    "beta": (14.0, 30.0),
-    "gamma": (30.0, 47.0),
-}
-#: DE bands of the paper (Hz), used by the simulated cohort.
-PAPER_BANDS = {
-    "delta": (0.5, 4.0),
-    "theta": (4.0, 8.0),
-    "alpha": (8.0, 13.0),
-    "beta": (13.0, 30.0),
-    "gamma": (30.0, 47.0),
-}
+#: DE bands of the FACED release's ``EEG_Features/DE`` files, in file order (Hz);
+#: a plain-dict copy of :data:`skvalence.eeg.bands.FACED_BANDS`.
+FACED_RELEASE_BANDS = dict(_FACED_BANDS)
+#: DE bands of the paper (Hz), used by the simulated cohort; a plain-dict copy of
+#: :data:`skvalence.eeg.bands.PAPER_BANDS`.
+PAPER_BANDS = dict(_PAPER_BANDS)
 
 
 def check_kind(kind):

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.utils import Bunch
 from tqdm.auto import tqdm
 
+from ..eeg.bands import SEEDV_BANDS as _SEEDV_BANDS
 from ..eeg.montage import SEEDV_CHANNELS
 from ..emotions import SEEDV_CLASSES, SEEDV_VALENCE
 from ._bunch import check_subjects, de_feature_names
@@ -23,14 +24,9 @@ from ._safe_pickle import safe_load_npz
 
 __all__ = ["load_seedv", "SEEDV_BANDS"]
 
-#: DE bands of the SEED family's feature files (Hz), in file order.
-SEEDV_BANDS = {
-    "delta": (1.0, 4.0),
-    "theta": (4.0, 8.0),
-    "alpha": (8.0, 14.0),
-    "beta": (14.0, 31.0),
-    "gamma": (31.0, 50.0),
-}
+#: DE bands of the SEED family's feature files (Hz), in file order; a plain-dict
+#: copy of :data:`skvalence.eeg.bands.SEEDV_BANDS`.
+SEEDV_BANDS = dict(_SEEDV_BANDS)
 _SUBJECTS = tuple(range(1, 17))
 _N_TRIALS = 45
 _TRIALS_PER_SESSION = 15

@@ -122,6 +122,7 @@ import scipy.fft
 from sklearn.utils import Bunch, check_random_state
 from tqdm.auto import tqdm
 
+from ..eeg.bands import band_bins
 from ..eeg.montage import FACED_CHANNELS, channel_positions, channel_region
 from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS
 from ._bunch import (
@@ -166,10 +167,8 @@ _HALF_LOG_2PIE = 0.5 * np.log(2 * np.pi * np.e)
 
 def _band_of_bin():
     """Band index of each rFFT bin, ``_N_BANDS`` for bins outside every band."""
-    index = np.full(len(_FREQS), _N_BANDS)
-    for b, (lo, hi) in enumerate(PAPER_BANDS.values()):
-        index[(_FREQS >= lo) & (_FREQS < hi)] = b
-    return index
+    mask = band_bins(PAPER_BANDS, FACED_SFREQ, _WINDOW_SAMPLES)
+    return np.where(mask.any(axis=1), mask.argmax(axis=1), _N_BANDS)
 
 
 def _gaussian_weight(positions, centre):
@@ -246,7 +245,6 @@ def _build_model(entropy, *, effect_scale, residual_scale, residual_rank, clip_s
         spectral_exponent=exponent,
         alpha_height=height,
         baseline_log_power=_baseline_log_power(spectrum, band_of_bin),
-        band_of_bin=band_of_bin,
     )
 
 
@@ -516,7 +514,6 @@ def make_faced_like(
         subject_gain=gains,
         params=dict(scales, residual_rank=residual_rank, window_seconds=window_seconds),
     )
-    del model["band_of_bin"]
     description = (
         f"Simulated FACED-like cohort ({kind}), {n_subjects} subject(s), 28 clips x "
         f"{n_windows} sample(s) of {window_seconds} s, 32 channels; generative model in "

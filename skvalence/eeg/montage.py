@@ -31,15 +31,27 @@ SEEDV_CHANNELS = (
 # Cerebellar electrodes of the Neuroscan cap sit where 10-10 places PO9/PO10.
 _ALIASES = {"CB1": "PO9", "CB2": "PO10", "M1": "A1", "M2": "A2"}
 
-#: Scalp regions by 10-20 name prefix; the longest matching prefix wins.
+#: Scalp regions by 10-20 name stem (the name without its trailing digits and
+#: ``z``); a stem listed under two regions (``FT``) belongs to the first.
 _REGION_PREFIXES = {
     "frontal": ("FP", "AF", "F", "FC", "FT"),
-    "central": ("C", "FCZ"),
+    "central": ("C",),
     "temporal": ("T", "TP", "FT"),
     "parietal": ("P", "CP"),
     "occipital": ("PO", "O", "CB", "I"),
     "mastoid": ("A", "M"),
 }
+
+
+def _region_of_stem():
+    table = {}
+    for region, stems in _REGION_PREFIXES.items():
+        for stem in stems:
+            table.setdefault(stem, region)
+    return table
+
+
+_STEM_REGION = _region_of_stem()
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,18 +98,12 @@ def channel_positions(ch_names):
 def channel_region(name):
     """Scalp region of one channel: frontal, central, temporal, parietal, occipital or mastoid."""
     stem = _canonical(name).rstrip("0123456789Z")
-    if stem.startswith("CB"):
+    if stem.startswith("CB"):  # any Neuroscan cerebellar label not aliased above
         return "occipital"
-    if stem in ("A", "M"):
-        return "mastoid"
-    best, best_len = None, 0
-    for region, prefixes in _REGION_PREFIXES.items():
-        for prefix in prefixes:
-            if stem == prefix and len(prefix) > best_len:
-                best, best_len = region, len(prefix)
-    if best is None:
+    region = _STEM_REGION.get(stem)
+    if region is None:
         raise ValueError(f"Cannot place channel {name!r} in a scalp region")
-    return best
+    return region
 
 
 def region_mask(ch_names, regions):

@@ -18,16 +18,6 @@ def _version(name):
         return None
 
 
-def _device(requested):
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return requested
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return requested
-
-
 def build_manifest(context, records, elapsed):
     """A JSON-serialisable description of the run, for ``results.json`` and the report."""
     return {
@@ -38,7 +28,7 @@ def build_manifest(context, records, elapsed):
         "packages": {name: _version(name) for name in _PACKAGES},
         "profile": context.profile,
         "random_state": context.random_state,
-        "device": _device(context.device),
+        "device": context.torch_device,
         "data_source": context.dataset_name if context.data_dir is None
         else f"{context.dataset_name}: {context.data_dir}",
         "data_label": context.data_label,

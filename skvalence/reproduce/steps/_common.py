@@ -33,18 +33,6 @@ def random_direction_class_coords(vaxis, class_names, n_directions, random_state
     return directions @ centred.T
 
 
-def stimulus_classes(data):
-    """Class of each stimulus id (sorted unique ids) of an EEG Bunch."""
-    stimuli = np.unique(data.stimulus)
-    classes = np.empty(len(stimuli), dtype=int)
-    for i, stim in enumerate(stimuli):
-        labels = np.unique(data.y[data.stimulus == stim])
-        if len(labels) != 1:
-            raise ValueError(f"stimulus {stim} carries several class labels {labels.tolist()}")
-        classes[i] = labels[0]
-    return stimuli, classes
-
-
 def paper_split_data(context):
     """The run's EEG data scaled per subject and cut by the paper protocol.
 

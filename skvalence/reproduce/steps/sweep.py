@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
-
 from ..report import html_table
 from ._common import decoder_inputs
 from .base import Step, StepOutput
@@ -34,7 +32,7 @@ class SweepStep(Step):
 
         cfg = context.config
         split, coords, stim_coords, stim_source = decoder_inputs(context)
-        tr, va, te = split["train"], split["val"], split["test"]
+        tr, te = split["train"], split["test"]
         strategies = None if cfg["sweep_strategies"] is None else list(cfg["sweep_strategies"])
         result = alignment_sweep(
             decoder(context), tr["X"], tr["y"], te["X"], te["y"], strategies=strategies,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from ..report import html_table
-from ._common import class_coordinates, random_direction_class_coords, stimulus_classes
+from ._common import class_coordinates, random_direction_class_coords
 from .base import Step, StepOutput
 
 
@@ -17,11 +17,12 @@ class TrackingStep(Step):
 
     def run(self, context):
         from ...analysis._plots import plot_tracking_scatter, plot_tracking_topomap
+        from ...analysis.geometry import _stimulus_classes
         from ...analysis.tracking import track_vaxis
 
         data, cfg = context.eeg, context.config
         coords = class_coordinates(context.vaxis, data.class_names)
-        stimuli, stim_class = stimulus_classes(data)
+        stimuli, stim_class = _stimulus_classes(data.y, data.stimulus)
         random_class = random_direction_class_coords(
             context.vaxis, data.class_names, cfg["tracking_random_directions"], context.random_state)
         result = track_vaxis(
