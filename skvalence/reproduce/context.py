@@ -114,14 +114,14 @@ class RunContext:
             from ..datasets import make_faced_like
 
             return make_faced_like(n_subjects=self.config["n_subjects"], kind="de",
-                                   random_state=self.random_state)
+                                   random_state=self.random_state, verbose=self.verbose)
         if self.dataset_name == "faced":
             from ..datasets import load_faced
 
             return load_faced(self.data_dir, kind="de", verbose=self.verbose)
         from ..datasets import load_seedv
 
-        return load_seedv(self.data_dir)
+        return load_seedv(self.data_dir, verbose=self.verbose)
 
     @property
     def torch_device(self):

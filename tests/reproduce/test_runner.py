@@ -91,3 +91,11 @@ def test_context_rejects_bad_settings(tmp_path):
 def test_unknown_step_name():
     with pytest.raises(ValueError, match="Unknown step"):
         make_steps(["nope"])
+
+
+def test_quiet_context_loads_data_without_progress_output(tmp_path, capsys):
+    # --quiet (verbose=0) must silence the data loader's progress bar too.
+    data = RunContext(tmp_path, verbose=0, overrides={"n_subjects": 2}).eeg
+    assert data.X.shape[0] == 2 * 84
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
