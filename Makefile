@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench docs clean
+.PHONY: install demo lint test test-fast bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/skvalence reproduce --profile quick --out results/demo
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check skvalence tests examples benchmarks docs
+
+test: lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+# The same suite without the integration tests marked slow: for the edit-test loop.
+test-fast: lint
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py

@@ -1,0 +1,1 @@
+"""Helpers shared across subpackages: input validation and logging, written once."""
