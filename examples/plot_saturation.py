@@ -26,7 +26,6 @@ text V-axis so that the residual alignment has a per-clip coordinate.
 # Data: simulated subjects split by subject
 # -----------------------------------------
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 
 from skvalence.analysis._figures import plot_forest, plot_gradient_monitor, plot_saturation_bars

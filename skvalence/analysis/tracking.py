@@ -399,6 +399,8 @@ def _cross_validated_predictions(M, T, alphas, n_jobs, verbose):
 
 
 def _check_alphas(alphas):
+    if alphas is None:
+        return np.logspace(-3, 3, 13)
     alphas = check_array(alphas, ensure_2d=False, dtype=np.float64, input_name="alphas")
     if alphas.ndim != 1 or alphas.size == 0 or np.any(alphas <= 0):
         raise ValueError("alphas must be a non-empty 1-D array of positive penalties")
@@ -448,7 +450,7 @@ def track_vaxis(
     stimulus_coords,
     *,
     subject=None,
-    alphas=np.logspace(-3, 3, 13),
+    alphas=None,
     n_permutations=1000,
     permutation="auto",
     n_random_directions=200,
@@ -512,8 +514,8 @@ def track_vaxis(
         the order of the sorted unique ids (see :func:`class_to_stimulus_coords`).
     subject : array-like of shape (n_samples,), default=None
         Subject id of each row; when given, averaging is within subject first.
-    alphas : array-like of float, default=np.logspace(-3, 3, 13)
-        Candidate ridge penalties.
+    alphas : array-like of float, default=None
+        Candidate ridge penalties; None means ``np.logspace(-3, 3, 13)``.
     n_permutations : int, default=1000
         Permutations for ``p_value`` (at least 1).
     permutation : {"auto", "stimulus", "class"}, default="auto"

@@ -90,11 +90,11 @@ def _write_raw(root, data, label):
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda d, l: d.pop(44), "trials 0-44"),
-        (lambda d, l: d.__setitem__(3, np.zeros((4, 300))), r"trial 3 data should have shape \(n_windows, 310\)"),
-        (lambda d, l: l.__setitem__(5, np.zeros(2)), r"trial 5 label should have shape"),
-        (lambda d, l: l.__setitem__(6, np.full(4, 7)), "labels must be integers 0-4"),
-        (lambda d, l: d[7].__setitem__((0, 0), np.nan), "finite"),
+        (lambda d, lab: d.pop(44), "trials 0-44"),
+        (lambda d, lab: d.__setitem__(3, np.zeros((4, 300))), r"trial 3 data should have shape \(n_windows, 310\)"),
+        (lambda d, lab: lab.__setitem__(5, np.zeros(2)), r"trial 5 label should have shape"),
+        (lambda d, lab: lab.__setitem__(6, np.full(4, 7)), "labels must be integers 0-4"),
+        (lambda d, lab: d[7].__setitem__((0, 0), np.nan), "finite"),
     ],
 )
 def test_malformed_files(tmp_path, mutate, message):
