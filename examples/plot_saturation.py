@@ -5,12 +5,12 @@ Why V-axis supervision saturates
 Adding a V-axis loss to an EEG decoder moves the *class* geometry of its
 features toward the V-axis but leaves the *within-class residual* almost
 untouched. This example shows the three diagnostics of
-:mod:`skvalence.analysis`:
+:mod:`skvalence.analysis` and :mod:`skvalence.decoders`:
 
 1. :func:`~skvalence.analysis.saturation.alignment_deltas` -- change in
    class-PC1 alignment and in residual alignment between a baseline decoder
    and one trained with an auxiliary axis loss;
-2. :class:`~skvalence.analysis.saturation.GradientSubspaceMonitor` -- where the
+2. :class:`~skvalence.decoders.callbacks.GradientSubspaceMonitor` -- where the
    cross-entropy gradient w.r.t. the penultimate features lies during
    training: always in the row space of the output layer (exactly, for a
    linear head), with a norm that shrinks as predictions grow confident;
@@ -28,11 +28,11 @@ text V-axis so that the residual alignment has a per-clip coordinate.
 import matplotlib.pyplot as plt
 import torch
 
-from skvalence.analysis._figures import plot_forest, plot_gradient_monitor, plot_saturation_bars
-from skvalence.analysis.saturation import GradientSubspaceMonitor, alignment_deltas
+from skvalence.analysis.saturation import alignment_deltas
 from skvalence.analysis.sweep import alignment_sweep
 from skvalence.datasets import make_faced_like
-from skvalence.decoders import ValenceNetClassifier
+from skvalence.decoders import GradientSubspaceMonitor, ValenceNetClassifier
+from skvalence.viz import plot_forest, plot_gradient_monitor, plot_saturation_bars
 
 torch.set_num_threads(1)  # tiny models: one thread beats several competing ones
 

@@ -26,9 +26,9 @@ cohort (a test bed with a known generative model, not evidence about brains):
 # Thirty subjects, three 10-s samples per clip (the paper protocol's windows).
 import matplotlib.pyplot as plt
 
-from skvalence.analysis._plots import plot_tracking_scatter, plot_tracking_topomap
 from skvalence.analysis.tracking import class_to_stimulus_coords, track_vaxis
 from skvalence.datasets import make_faced_like
+from skvalence.viz import plot_tracking_scatter, plot_tracking_topomap
 
 data = make_faced_like(n_subjects=30, kind="de", window_seconds=10, random_state=0, verbose=0)
 print(data.X.shape, "rows x features;", len(set(data.subject)), "subjects")
@@ -86,12 +86,12 @@ print(f"simulator valence: r = {control.r:.3f}, r_in_sample = {control.r_in_samp
 # %%
 # Predicted against true coordinate
 # ---------------------------------
-fig = plot_tracking_scatter(result)
+ax = plot_tracking_scatter(result)
 
 # %%
 # Where the weights lie on the scalp
 # ----------------------------------
 # In-sample ridge weights on standardised features, one map per DE band
 # (mastoid references A1/A2 left out).
-fig = plot_tracking_topomap(result)
+axes = plot_tracking_topomap(result)
 plt.show()

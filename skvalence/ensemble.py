@@ -18,6 +18,7 @@ Members are clones of any probabilistic classifier, trained in parallel with
 
 from __future__ import annotations
 
+import logging
 import numbers
 import warnings
 
@@ -29,6 +30,8 @@ from sklearn.model_selection import GroupShuffleSplit, ParameterGrid, ShuffleSpl
 from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skvalence.utils._logging import child_level, inherit_verbose, resolve_verbose
 
 __all__ = ["PAPER_MEMBER_GRID", "ResidualDiversityEnsemble", "SubjectLeakageWarning"]
 
@@ -49,8 +52,9 @@ class SubjectLeakageWarning(UserWarning):
 # ---------------------------------------------------------------------------
 
 
-def _fit_member(member, X, y):
-    return member.fit(X, y)
+def _fit_member(member, X, y, level):
+    # the caller's level travels explicitly: a worker process's logger is not the caller's
+    return inherit_verbose(member, level).fit(X, y)
 
 
 def _aligned_proba(member, X, classes):
@@ -156,8 +160,11 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split (not the members; give their seeds in
         ``member_grid``).
-    verbose : int, default=0
-        ``> 0`` shows a progress bar over trained members.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        Members whose own ``verbose`` is None get this level, lowered to warnings only
+        unless it is DEBUG (so nets print their epoch tables only then).
 
     Attributes
     ----------
@@ -243,7 +250,7 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         refit_full=False,
         n_jobs=None,
         random_state=None,
-        verbose=0,
+        verbose=None,
     ):
         self.estimator = estimator
         self.member_grid = member_grid
@@ -470,9 +477,10 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
             raise ValueError(
                 f"the training part holds a single class ({np.unique(y)[0]!r}); members need at least two."
             )
-        jobs = (delayed(_fit_member)(member, X, y) for member in members)
+        level = resolve_verbose(self.verbose)
+        jobs = (delayed(_fit_member)(member, X, y, child_level(level)) for member in members)
         fitted = Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs)
-        if self.verbose:
+        if level <= logging.INFO:
             from tqdm.auto import tqdm
 
             fitted = tqdm(fitted, total=len(members), desc=f"ResidualDiversityEnsemble {desc}")

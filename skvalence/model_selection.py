@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator, GroupKFold
 from sklearn.utils import indexable
 
+from .utils._validation import check_groups
+
 __all__ = ["FACEDPaperSplit", "SubjectKFold", "SEEDVTrialSplit", "seedv_trial_groups"]
 
 #: Size of the FACED cohort that the paper's subject indices refer to.
@@ -27,25 +29,6 @@ FACED_N_SUBJECTS = 123
 #: Trials per SEED-V session, and trials per fold of the 3-fold protocol.
 SEEDV_TRIALS_PER_SESSION = 15
 SEEDV_TRIALS_PER_FOLD = 5
-
-
-def _check_groups(groups, n_samples, splitter):
-    """1-D groups of the right length, or a ValueError that says what is wrong."""
-    if groups is None:
-        raise ValueError(
-            f"{splitter} needs `groups` (one subject or trial id per row); got groups=None. "
-            "Pass groups=... to split(), cross_val_score() or GridSearchCV.fit()."
-        )
-    groups = np.asarray(groups)
-    if groups.ndim != 1:
-        raise ValueError(f"{splitter}: `groups` must be 1-D, got shape {groups.shape}")
-    if n_samples is not None and groups.shape[0] != n_samples:
-        raise ValueError(
-            f"{splitter}: `groups` has {groups.shape[0]} entries but X has {n_samples} rows"
-        )
-    if groups.dtype.kind == "f" and np.isnan(groups).any():
-        raise ValueError(f"{splitter}: `groups` contains NaN")
-    return groups
 
 
 def _n_rows(X, groups):
@@ -165,7 +148,7 @@ class FACEDPaperSplit(BaseCrossValidator):
         >>> [len(np.unique(groups[i])) for i in (tr, va, te)]
         [20, 5, 5]
         """
-        groups = _check_groups(groups, None, type(self).__name__)
+        groups = check_groups(groups, None, owner=type(self).__name__)
         subjects, inverse = np.unique(groups, return_inverse=True)
         roles = self._subject_roles(subjects)[inverse]
         out = tuple(np.flatnonzero(roles == role) for role in range(3))
@@ -195,7 +178,7 @@ class FACEDPaperSplit(BaseCrossValidator):
         """
         if self.mode not in self._MODES:
             raise ValueError(f"FACEDPaperSplit: mode must be one of {self._MODES}, got {self.mode!r}")
-        groups = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        groups = check_groups(groups, _n_rows(X, groups), owner=type(self).__name__)
         train, val, test = self.train_validation_test(groups)
         if self.mode == "test":
             yield train, test
@@ -257,7 +240,7 @@ class SubjectKFold(GroupKFold):
         train, test : ndarray of int
         """
         X, y, groups = indexable(X, y, groups)
-        groups = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        groups = check_groups(groups, _n_rows(X, groups), owner=type(self).__name__)
         n_subjects = np.unique(groups).size
         if not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
             raise ValueError(f"SubjectKFold: n_splits must be an integer >= 2, got {self.n_splits!r}")
@@ -347,7 +330,7 @@ class SEEDVTrialSplit(BaseCrossValidator):
         ------
         train, test : ndarray of int
         """
-        trials = _check_groups(groups, _n_rows(X, groups), type(self).__name__)
+        trials = check_groups(groups, _n_rows(X, groups), owner=type(self).__name__)
         if trials.dtype.kind not in "iuf" or np.any(trials != np.round(trials)):
             raise ValueError("SEEDVTrialSplit: `groups` must hold integer trial indices 0-14")
         if trials.min() < 0 or trials.max() >= SEEDV_TRIALS_PER_SESSION:

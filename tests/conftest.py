@@ -22,6 +22,16 @@ def _seed_everything():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _quiet_skvalence_logger():
+    """Run every test at WARNING (``verbose=None`` prints nothing) and restore the level after."""
+    from skvalence.utils import set_log_level
+
+    old = set_log_level("WARNING", return_old_level=True)
+    yield
+    set_log_level(old)
+
+
 @pytest.fixture(scope="session")
 def minilm_path():
     """Folder of the bundled offline default model (all-MiniLM-L6-v2)."""

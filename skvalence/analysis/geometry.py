@@ -31,6 +31,9 @@ from scipy import sparse
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from ..utils.linalg import row_space
+from ..utils._validation import stimulus_classes
+
 __all__ = [
     "basin_projector",
     "class_axis_alignment",
@@ -105,14 +108,6 @@ def _group_means(Z, labels):
     return keys, _group_mean(Z, inverse, keys.shape[0]), inverse
 
 
-def _row_space(weight, tol=1e-10):
-    """Orthonormal basis (columns) of the row space of ``weight``, dropping s < tol * s_max."""
-    _, s, vt = np.linalg.svd(weight, full_matrices=False)
-    if s.size == 0 or s[0] == 0:
-        return np.zeros((weight.shape[1], 0))
-    return vt[s > tol * s[0]].T
-
-
 def _pc1(points):
     """First principal direction and explained-variance ratio of centred ``points``."""
     centred = points - points.mean(axis=0)
@@ -128,18 +123,6 @@ def _corr(a, b, what):
     if np.ptp(b) == 0:
         raise ValueError(f"{what}: the coordinates are constant, so a correlation is undefined.")
     return float(np.corrcoef(a, b)[0, 1])
-
-
-def _stimulus_classes(y, stimulus):
-    """Class of each stimulus; every stimulus must belong to exactly one class."""
-    stim_keys, inverse = np.unique(stimulus, return_inverse=True)
-    classes = np.empty(stim_keys.shape[0], dtype=y.dtype)
-    for j, key in enumerate(stim_keys):
-        owners = np.unique(y[inverse == j])
-        if owners.shape[0] != 1:
-            raise ValueError(f"stimulus {key!r} occurs with several classes {owners.tolist()}; each stimulus must have one class.")
-        classes[j] = owners[0]
-    return stim_keys, classes
 
 
 def _residual_coords(stim_coords, stim_classes):
@@ -159,7 +142,7 @@ def _residual_stimulus_coords(Z, y, stimulus, stimulus_coords, error_message):
     """
     Z, y = _check_features(Z, y)
     stimulus = _check_labels(stimulus, Z.shape[0], "stimulus")
-    stimuli, stim_class = _stimulus_classes(y, stimulus)
+    stimuli, stim_class = stimulus_classes(y, stimulus)
     coords = _lookup(stimulus_coords, stimuli, "stimulus_coords")
     res_coords = _residual_coords(coords, stim_class)
     if np.ptp(res_coords) <= 1e-12 * max(1.0, np.max(np.abs(coords))):
@@ -230,7 +213,7 @@ def class_mean_subspace(Z, y, *, tol=1e-10):
     _, means, _ = _group_means(Z, y)
     if means.shape[0] < 2:
         raise ValueError("class_mean_subspace needs at least two classes in y.")
-    return _row_space(means - means.mean(axis=0), tol)
+    return row_space(means - means.mean(axis=0), tol)
 
 
 def basin_projector(Z, y, *, tol=1e-10):

@@ -13,6 +13,7 @@ is 36 checkpoints; here that is 4 architectures x 3 seeds x 3 epoch budgets.
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
 from tqdm.auto import tqdm
 
+from ..utils._logging import child_level, inherit_verbose, resolve_verbose
 from .geometry import random_direction_null, residual_axis_alignment
 from .stats import _check_disjoint_groups, pearson_with_p
 
@@ -66,8 +68,8 @@ class RediscoveryResult:
                 "settings": dict(self.settings)}
 
     def plot(self, **kwargs):
-        """Scatter of BACC against alignment; see :func:`skvalence.analysis._figures.plot_rediscovery`."""
-        from ._figures import plot_rediscovery
+        """Scatter of BACC against alignment; see :func:`skvalence.viz.plot_rediscovery`."""
+        from ..viz import plot_rediscovery
 
         return plot_rediscovery(self, **kwargs)
 
@@ -76,17 +78,16 @@ def _default_factory(estimator_params):
     def make(architecture, seed, epochs):
         from ..decoders import ValenceNetClassifier
 
-        params = dict(verbose=0)
-        params.update(estimator_params or {})
+        params = dict(estimator_params or {})
         params.update(module=architecture, max_epochs=epochs, random_state=seed)
         return ValenceNetClassifier(**params)
 
     return make
 
 
-def _score_one(make_estimator, spec, data, null_seed, n_random_directions):
+def _score_one(make_estimator, spec, data, null_seed, n_random_directions, level):
     architecture, seed, epochs = spec
-    est = make_estimator(architecture, seed, epochs)
+    est = inherit_verbose(make_estimator(architecture, seed, epochs), level)
     fit_kw = {} if data["groups_train"] is None else {"groups": data["groups_train"]}
     est.fit(data["X_train"], data["y_train"], **fit_kw)
     y_test = data["y_test"]
@@ -146,7 +147,7 @@ def rediscovery_zoo(
     n_random_directions=200,
     n_jobs=None,
     random_state=None,
-    verbose=0,
+    verbose=None,
 ):
     """Train a zoo of decoders without the V-axis and relate accuracy to alignment.
 
@@ -192,8 +193,11 @@ def rediscovery_zoo(
         Parallel jobs (joblib semantics).
     random_state : int, RandomState instance or None, default=None
         Seeds the random-direction nulls.
-    verbose : int, default=0
-        Progress bar over models when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        Decoders whose own ``verbose`` is None get this level, lowered to warnings only
+        unless it is DEBUG (so nets print their epoch tables only then).
 
     Returns
     -------
@@ -222,6 +226,7 @@ def rediscovery_zoo(
     specs = list(itertools.product(architectures, seeds, epochs))
     if not specs:
         raise ValueError("The zoo is empty: architectures, seeds and epochs must each be non-empty.")
+    level = resolve_verbose(verbose)
     make = make_estimator or _default_factory(estimator_params)
     data = dict(
         X_train=X_train, y_train=y_train, groups_train=groups_train, X_test=X_test, y_test=y_test,
@@ -231,9 +236,10 @@ def rediscovery_zoo(
     )
     null_seeds = check_random_state(random_state).randint(0, 2**31 - 1, size=len(specs))
     jobs = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_score_one)(make, spec, data, int(s), n_random_directions) for spec, s in zip(specs, null_seeds)
+        delayed(_score_one)(make, spec, data, int(s), n_random_directions, child_level(level))
+        for spec, s in zip(specs, null_seeds)
     )
-    table = list(tqdm(jobs, total=len(specs), desc="rediscovery zoo", disable=not verbose))
+    table = list(tqdm(jobs, total=len(specs), desc="rediscovery zoo", disable=level > logging.INFO))
     result = RediscoveryResult(table=table, correlations={}, settings=dict(
         architectures=list(architectures), seeds=list(seeds), epochs=list(epochs),
         n_models=len(specs), n_random_directions=n_random_directions,

@@ -13,6 +13,7 @@ within-class residual alignment of the test features.
 from __future__ import annotations
 
 import itertools
+import logging
 import numbers
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from tqdm.auto import tqdm
 
+from ..utils._logging import child_level, inherit_verbose, resolve_verbose
 from .saturation import feature_alignments
 from .stats import (
     _check_disjoint_groups,
@@ -81,8 +83,8 @@ class SweepResult:
                 "baseline": dict(self.baseline), "settings": dict(self.settings)}
 
     def plot(self, **kwargs):
-        """Forest plot; see :func:`skvalence.analysis._figures.plot_forest`."""
-        from ._figures import plot_forest
+        """Forest plot; see :func:`skvalence.viz.plot_forest`."""
+        from ..viz import plot_forest
 
         return plot_forest(self, **kwargs)
 
@@ -129,8 +131,8 @@ def _make_factory(estimator, alignment_target, alignment_weight, registry):
     )
 
 
-def _run_one(make, strategy, seed, data):
-    est = make(strategy, seed)
+def _run_one(make, strategy, seed, data, level):
+    est = inherit_verbose(make(strategy, seed), level)
     fit_kw = {k: data[k + "_train"] for k in ("groups", "stimulus") if data[k + "_train"] is not None}
     est.fit(data["X_train"], data["y_train"], **fit_kw)
     y_pred = est.predict(data["X_test"])
@@ -213,7 +215,7 @@ def alignment_sweep(
     equivalence_margin=0.01,
     alpha=0.05,
     n_boot=1000,
-    verbose=0,
+    verbose=None,
 ):
     """Paired comparison of alignment strategies against the same recipe without alignment.
 
@@ -268,8 +270,11 @@ def alignment_sweep(
         Family-wise level of the verdicts.
     n_boot : int, default=1000
         Bootstrap resamples of the baseline interval.
-    verbose : int, default=0
-        Progress bar over runs when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        Decoders whose own ``verbose`` is None get this level, lowered to warnings only
+        unless it is DEBUG (so nets print their epoch tables only then).
 
     Returns
     -------
@@ -304,6 +309,7 @@ def alignment_sweep(
         raise ValueError(f"equivalence_margin must be positive; got {equivalence_margin!r}.")
     _check_disjoint_groups(groups_train, groups_test)
     y_train, y_test = np.asarray(y_train), np.asarray(y_test)
+    level = resolve_verbose(verbose)
     make = _make_factory(estimator, alignment_target, alignment_weight, registry)
     data = dict(
         X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
@@ -313,8 +319,10 @@ def alignment_sweep(
         class_coords=class_coords if class_coords is not None else _default_class_coords(alignment_target, y_train),
     )
     jobs = list(itertools.product([BASELINE] + list(strategies), seeds))
-    gen = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_run_one)(make, s, seed, data) for s, seed in jobs)
-    runs = list(tqdm(gen, total=len(jobs), desc="alignment sweep", disable=not verbose))
+    gen = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_run_one)(make, s, seed, data, child_level(level)) for s, seed in jobs
+    )
+    runs = list(tqdm(gen, total=len(jobs), desc="alignment sweep", disable=level > logging.INFO))
 
     def make_weight(strategy):
         return _weight_for(strategy, alignment_weight, registry)

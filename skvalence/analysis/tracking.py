@@ -21,7 +21,7 @@ cost about as much as one fit.
 
 from __future__ import annotations
 
-import json
+import logging
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -35,6 +35,8 @@ from sklearn.utils.validation import check_array
 from threadpoolctl import threadpool_limits
 
 from skvalence.emotions import FACED_CLASSES, FACED_CLIP_CLASS
+from skvalence.utils._logging import resolve_verbose
+from skvalence.utils._validation import check_count, jsonable
 
 from .geometry import _group_mean
 
@@ -139,7 +141,7 @@ class TrackingResult:
         >>> sorted(json.loads(json.dumps(res.to_dict())))[:3]
         ['alpha_', 'alpha_in_sample', 'bands']
         """
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
     def region_weights(self):
         """Mean absolute ridge weight per scalp region (needs a channel x band ``coef_``).
@@ -205,21 +207,6 @@ class TrackingResult:
             f"  in-sample r (fit and scored on all stimuli; optimistic) = {self.r_in_sample:.3f}",
         ]
         return "\n".join(lines)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return _jsonable(value.item())
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    json.dumps(value)  # anything else must already be JSON (fails loudly otherwise)
-    return value
 
 
 def class_to_stimulus_coords(class_coords, clip_class=FACED_CLIP_CLASS, classes=FACED_CLASSES):
@@ -321,7 +308,7 @@ def _lookup_coords(stimulus_coords, stimuli):
     return coords
 
 
-def _stimulus_classes(stimulus_class, coords, stimuli):
+def _stimulus_class_codes(stimulus_class, coords, stimuli):
     """Class code per stimulus; by default stimuli sharing a coordinate form one class."""
     if stimulus_class is None:
         return np.unique(coords, return_inverse=True)[1]
@@ -390,9 +377,10 @@ def _fit_fold(M, T, held_out, alphas):
     return prediction, np.atleast_1d(ridge.alpha_)[0]
 
 
-def _cross_validated_predictions(M, T, alphas, n_jobs, verbose):
+def _cross_validated_predictions(M, T, alphas, n_jobs, level):
     """Leave-one-stimulus-out predictions (n_stimuli, n_targets) and the fold penalties."""
-    folds = Parallel(n_jobs=n_jobs, verbose=verbose)(
+    # the folds are quick ridge fits: joblib's per-fold messages are DEBUG details
+    folds = Parallel(n_jobs=n_jobs, verbose=10 if level <= logging.DEBUG else 0)(
         delayed(_fit_fold)(M, T, i, alphas) for i in range(M.shape[0])
     )
     return np.stack([f[0] for f in folds]), np.array([f[1] for f in folds])
@@ -439,11 +427,6 @@ def _null_tables(coords, codes, permutation, n_permutations, n_random, random_co
     return perms, rng.standard_normal((n_random, n_classes))[:, codes].T
 
 
-def _check_count(value, name, minimum):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
 def track_vaxis(
     X,
     stimulus,
@@ -461,7 +444,7 @@ def track_vaxis(
     bands=None,
     random_state=None,
     n_jobs=None,
-    verbose=0,
+    verbose=None,
 ):
     """Test whether stimulus-averaged EEG features predict V-axis coordinates.
 
@@ -538,8 +521,10 @@ def track_vaxis(
         Seed of the permutations and of the random-coordinate null.
     n_jobs : int, default=None
         Parallel jobs over folds (joblib).
-    verbose : int, default=0
-        joblib progress messages over folds; 0 is silent.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        joblib's messages over the folds appear at DEBUG.
 
     Returns
     -------
@@ -559,28 +544,29 @@ def track_vaxis(
     """
     if permutation not in _PERMUTATIONS:
         raise ValueError(f"permutation must be one of {_PERMUTATIONS}, got {permutation!r}")
-    _check_count(n_permutations, "n_permutations", 1)
-    _check_count(n_random_directions, "n_random_directions", 0)
+    check_count(n_permutations, "n_permutations", minimum=1)
+    check_count(n_random_directions, "n_random_directions", minimum=0)
     alphas = _check_alphas(alphas)
     X, stimulus, subject = _check_inputs(X, stimulus, subject)
     M, stimuli, n_subjects = _average_per_stimulus(X, stimulus, subject)
     if stimuli.size < 4:
         raise ValueError(f"need at least 4 stimuli for leave-one-stimulus-out ridge, got {stimuli.size}")
     coords = _lookup_coords(stimulus_coords, stimuli)
-    codes = _stimulus_classes(stimulus_class, coords, stimuli)
+    codes = _stimulus_class_codes(stimulus_class, coords, stimuli)
     if feature_names is not None:
         feature_names = [str(f) for f in feature_names]
         if len(feature_names) != X.shape[1]:
             raise ValueError(f"{len(feature_names)} feature_names for {X.shape[1]} features")
     index, ch_names, bands = _topography(X.shape[1], feature_names, ch_names, bands)
 
+    level = resolve_verbose(verbose)
     rng = check_random_state(random_state)
     if permutation == "auto":
         permutation = "class" if _shares_class_coordinates(coords, codes) else "stimulus"
     perms, randoms = _null_tables(coords, codes, permutation, n_permutations, n_random_directions, random_coords, rng)
     # One multi-output RidgeCV per fold fits the real target and every null target at once.
     targets = np.column_stack([coords, perms, randoms])
-    predictions, fold_alphas = _cross_validated_predictions(M, targets, alphas, n_jobs, verbose)
+    predictions, fold_alphas = _cross_validated_predictions(M, targets, alphas, n_jobs, level)
     r_all = _pearson_columns(predictions, targets)
     r = float(r_all[0])
     permutation_r = r_all[1 : 1 + n_permutations]

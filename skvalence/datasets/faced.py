@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..utils._logging import progress_disabled
 from ._bunch import (
     FACED_CLIP_SECONDS,
     FACED_N_CLIPS,
@@ -120,7 +121,7 @@ def _raw_rows(array, window_seconds, n_windows):
     return grouped.reshape(FACED_N_CLIPS * n_windows, _N_CHANNELS, n_times)
 
 
-def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None, verbose=1):
+def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None, verbose=None):
     """Load FACED from its release layout into a Bunch of samples.
 
     Parameters
@@ -143,8 +144,9 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
     dtype : numpy dtype, optional
         Cast ``X`` to this dtype (e.g. ``np.float32`` halves the raw cohort's
         ~6.6 GB); ``None`` keeps the files' dtype.
-    verbose : int, default=1
-        Show a progress bar over subjects; ``0`` silences it.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Returns
     -------
@@ -180,6 +182,7 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
     """
     check_kind(kind)
     window_seconds, n_windows = check_window_seconds(window_seconds)
+    quiet = progress_disabled(verbose)
     subjects = check_subjects(subjects, FACED_SUBJECTS)
     files = faced_subject_files(path, kind)
     if subjects is None:
@@ -191,7 +194,7 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
 
     shape, rows = (_DE_SHAPE, _de_rows) if kind == "de" else (_RAW_SHAPE, _raw_rows)
     blocks = []
-    for subject in tqdm(subjects, desc=f"FACED {kind}", disable=not verbose):
+    for subject in tqdm(subjects, desc=f"FACED {kind}", disable=quiet):
         block = rows(_read_subject(files[subject], shape), window_seconds, n_windows)
         blocks.append(block.astype(dtype, copy=False) if dtype is not None else block)
     X = np.concatenate(blocks, axis=0)

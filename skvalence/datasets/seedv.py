@@ -19,10 +19,11 @@ from tqdm.auto import tqdm
 from ..eeg.bands import SEEDV_BANDS as _SEEDV_BANDS
 from ..eeg.montage import SEEDV_CHANNELS
 from ..emotions import SEEDV_CLASSES, SEEDV_VALENCE
+from ..utils._logging import progress_disabled
 from ._bunch import check_subjects, de_feature_names
 from ._safe_pickle import safe_load_npz
 
-__all__ = ["load_seedv", "SEEDV_BANDS"]
+__all__ = ["load_seedv", "seedv_subject_files", "SEEDV_BANDS"]
 
 #: DE bands of the SEED family's feature files (Hz), in file order; a plain-dict
 #: copy of :data:`skvalence.eeg.bands.SEEDV_BANDS`.
@@ -51,6 +52,40 @@ def _feature_folder(path):
     if not files:
         raise ValueError(f"no SEED-V files in {folder}: expected files like 1_123.npz")
     return folder, dict(sorted(files.items()))
+
+
+def seedv_subject_files(path):
+    """Map subject id -> file for the SEED-V DE files present under ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The dataset root holding ``EEG_DE_features/`` (or that folder itself).
+
+    Returns
+    -------
+    files : dict of int -> pathlib.Path
+        The ``{subject}_123.npz`` files, sorted by subject id.
+
+    Raises
+    ------
+    ValueError
+        If the folder is missing or holds no ``{subject}_123.npz`` file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from skvalence.datasets import write_seedv_like
+    >>> rng = np.random.default_rng(0)
+    >>> data = {2: {t: rng.normal(size=(1, 310)) for t in range(45)}}
+    >>> labels = {2: {t: np.full(1, t % 5) for t in range(45)}}
+    >>> root = tempfile.mkdtemp()
+    >>> _ = write_seedv_like(root, data, labels)
+    >>> sorted(seedv_subject_files(root))
+    [2]
+    """
+    return _feature_folder(path)[1]
 
 
 def _trial_dict(values, key, file):
@@ -92,7 +127,7 @@ def _read_subject(file, feature_layout):
     return blocks
 
 
-def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=1):
+def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=None):
     """Load SEED-V's differential-entropy features into a Bunch of 4-s windows.
 
     Parameters
@@ -115,8 +150,9 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=1
         we could not check against official documentation; pass
         ``"band_major"`` if your copy is ordered (5, 62) and it is reordered
         to channel-major.
-    verbose : int, default=1
-        Show a progress bar over subjects; ``0`` silences it.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Returns
     -------
@@ -164,7 +200,7 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=1
         raise ValueError(f"no file in {folder} for subject(s) {missing} (expected e.g. {missing[0]}_123.npz)")
 
     columns = {k: [] for k in ("X", "y", "subject", "stimulus", "window")}
-    for subject in tqdm(subjects, desc="SEED-V", disable=not verbose):
+    for subject in tqdm(subjects, desc="SEED-V", disable=progress_disabled(verbose)):
         for trial, x, y in _read_subject(files[subject], feature_layout):
             n = len(x)
             columns["X"].append(x)

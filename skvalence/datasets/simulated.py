@@ -125,6 +125,7 @@ from tqdm.auto import tqdm
 from ..eeg.bands import band_bins
 from ..eeg.montage import FACED_CHANNELS, channel_positions, channel_region
 from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS
+from ..utils._logging import progress_disabled
 from ._bunch import (
     FACED_CLIP_SECONDS,
     FACED_N_CLIPS,
@@ -387,7 +388,7 @@ def make_faced_like(
     subject_scale=0.5,
     gain_scale=0.2,
     dtype=None,
-    verbose=1,
+    verbose=None,
 ):
     r"""Simulate a FACED-shaped cohort from a documented generative model.
 
@@ -438,8 +439,9 @@ def make_faced_like(
         :math:`\kappa`, SD of the log of each subject's effect gain.
     dtype : numpy dtype, optional
         The dtype of ``X``; default float64 for DE and float32 for raw.
-    verbose : int, default=1
-        Progress bar over subjects; ``0`` silences it.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Returns
     -------
@@ -476,6 +478,7 @@ def make_faced_like(
     """
     check_kind(kind)
     window_seconds, n_windows = check_window_seconds(window_seconds)
+    quiet = progress_disabled(verbose)
     scales = dict(
         noise=noise,
         effect_scale=effect_scale,
@@ -499,7 +502,7 @@ def make_faced_like(
     shape = (_N_FEATURES,) if kind == "de" else (_N_CH, window_seconds * FACED_SFREQ)
     X = np.empty((n_subjects * rows,) + shape, dtype=dtype)
     offsets, gains = np.empty((n_subjects, _N_FEATURES)), np.empty(n_subjects)
-    for s in tqdm(range(n_subjects), desc=f"simulating ({kind})", disable=not verbose):
+    for s in tqdm(range(n_subjects), desc=f"simulating ({kind})", disable=quiet):
         offsets[s], gains[s], log_power = _subject_log_power(
             entropy, s, model, noise=noise, subject_scale=subject_scale, gain_scale=gain_scale
         )

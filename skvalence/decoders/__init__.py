@@ -5,8 +5,7 @@
 True
 """
 
-from skvalence.decoders.callbacks import WarmupCosineSchedule, warmup_cosine_scheduler
-from skvalence.decoders.losses import ALIGNMENT_LOSSES, AlignmentStrategy, get_strategy
+from skvalence.decoders.callbacks import GradientSubspaceMonitor, WarmupCosineSchedule, warmup_cosine_scheduler
 from skvalence.decoders.modules import (
     AXIAL_PAPER,
     MODULES,
@@ -18,6 +17,7 @@ from skvalence.decoders.modules import (
     build_module,
 )
 from skvalence.decoders.net import PAPER_RECIPE, SubjectValidSplit, ValenceNetClassifier
+from skvalence.decoders.registry import ALIGNMENT_LOSSES, AlignmentStrategy, get_strategy
 
 __all__ = [
     "ALIGNMENT_LOSSES",
@@ -28,6 +28,7 @@ __all__ = [
     "PAPER_RECIPE",
     "WarmupCosineSchedule",
     "warmup_cosine_scheduler",
+    "GradientSubspaceMonitor",
     "MODULES",
     "AXIAL_PAPER",
     "GridModule",

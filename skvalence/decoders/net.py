@@ -27,6 +27,8 @@ classes and T = 1) whatever the draw.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import numbers
 
 import numpy as np
@@ -44,12 +46,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from torch.nn import functional as F
 
-from skvalence.decoders._strategies import AlignmentBatch
+from skvalence.decoders.alignment import AlignmentBatch
 from skvalence.decoders.callbacks import warmup_cosine_scheduler
-from skvalence.decoders.losses import get_strategy
 from skvalence.decoders.modules import AXIAL_PAPER, build_module
+from skvalence.decoders.registry import get_strategy
 from skvalence.eeg.augment import FeatureAugmenter
 from skvalence.eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
+from skvalence.utils._logging import resolve_verbose
+from skvalence.utils._validation import stimulus_classes
 
 __all__ = ["ValenceNetClassifier", "SubjectValidSplit", "PAPER_RECIPE"]
 
@@ -117,6 +121,17 @@ class SubjectValidSplit:
         return f"SubjectValidSplit(valid_size={self.valid_size}, random_state={self.random_state})"
 
 
+@contextlib.contextmanager
+def _skorch_verbosity(net, level):
+    """skorch reads ``net.verbose`` as a flag (epoch table, re-init notes): on only at DEBUG."""
+    stored = net.verbose
+    net.verbose = int(level <= logging.DEBUG)
+    try:
+        yield
+    finally:
+        net.verbose = stored
+
+
 def _as_int_ids(values, n_rows, name):
     ids = np.asarray(values)
     if ids.shape != (n_rows,):
@@ -182,8 +197,13 @@ class ValenceNetClassifier(NeuralNetClassifier):
     random_state : int, RandomState or None
         Seeds weights, dropout, batch order, augmentation and prototypes; a given
         int reproduces ``predict_proba`` bit for bit on CPU.
-    criterion, optimizer, train_split, callbacks, device, verbose, **kwargs
+    criterion, optimizer, train_split, callbacks, device, **kwargs
         As in skorch; ``train_split=None`` by default (see :class:`SubjectValidSplit`).
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        skorch's per-epoch table is printed only at DEBUG (skorch itself reads ``verbose``
+        as a flag; here it is resolved in ``fit``).
 
     Attributes
     ----------
@@ -240,7 +260,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
         train_split=None,
         callbacks=None,
         device="cpu",
-        verbose=0,
+        verbose=None,
         **kwargs,
     ):
         super().__init__(
@@ -562,11 +582,15 @@ class ValenceNetClassifier(NeuralNetClassifier):
         return teacher.to(self.device)
 
     def _stimulus_classes(self, stimulus, y):
+        """Encoded class of every stimulus id (0 for ids absent from ``stimulus``).
+
+        Raises a ValueError naming the stimulus when its rows carry several classes.
+        """
         if stimulus is None:
             return None
+        stimuli, labels = stimulus_classes(y, stimulus)
         classes = np.zeros(stimulus.max() + 1, dtype=np.int64)
-        for s in np.unique(stimulus):
-            classes[s] = np.bincount(y[stimulus == s]).argmax()
+        classes[stimuli] = self.label_encoder_.transform(labels)
         return classes
 
     def fit(self, X, y, groups=None, stimulus=None):
@@ -619,6 +643,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
         return self.label_encoder_.transform(y).astype(np.int64)
 
     def _fit(self, X, y, groups, stimulus, reset):
+        level = resolve_verbose(self.verbose)
         X, y = validate_data(self, X, y, dtype=np.float32, reset=reset)
         y_enc = self._encode_y(y, reset)
         self.classes_inferred_ = self.label_encoder_.classes_
@@ -626,7 +651,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
         stimulus = None if stimulus is None else _as_int_ids(stimulus, n, "stimulus")
         if reset:
             self._check_config(X, y, stimulus)
-            self.stimulus_classes_ = self._stimulus_classes(stimulus, y_enc)
+            self.stimulus_classes_ = self._stimulus_classes(stimulus, y)
         elif "stimulus" in self.strategy_.requires and self._alignment_active() and stimulus is None:
             raise ValueError(f"alignment_loss={self.strategy_.name!r} needs stimulus ids")
         if groups is None:
@@ -643,7 +668,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
         seed = int(rng.randint(0, 2**31 - 1)) + (0 if reset else len(self.history))
         device = torch.device(self.device)
         fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
+        with torch.random.fork_rng(devices=fork_devices), _skorch_verbosity(self, level):
             torch.manual_seed(seed)
             self.aug_rng_ = torch.Generator(device=device).manual_seed(seed + 1)
             self.loader_rng_ = torch.Generator().manual_seed(seed + 2)

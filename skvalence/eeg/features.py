@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvalence.eeg.bands import _window_samples, band_bins, check_bands
+from skvalence.utils._logging import progress_disabled, resolve_verbose
 
 __all__ = ["DEFeatureExtractor", "FlatSignalWarning", "VARIANCE_FLOOR", "differential_entropy"]
 
@@ -210,8 +211,10 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
     ch_names : sequence of str, default=None
         Channel names for the feature names. Default: the names of the Epochs'
         channels, else ``ch0, ch1, ...``.
-    verbose : int, default=0
-        Show a progress bar over chunks when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        The progress bar appears only when there is more than one chunk.
 
     Attributes
     ----------
@@ -305,7 +308,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         taper="hann",
         chunk_size="auto",
         ch_names=None,
-        verbose=0,
+        verbose=None,
     ):
         self.sfreq = sfreq
         self.bands = bands
@@ -325,6 +328,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         cs = self.chunk_size
         if not (cs == "auto" if isinstance(cs, str) else isinstance(cs, numbers.Integral) and cs >= 1):
             raise ValueError(f"chunk_size must be 'auto' or a positive integer, got {cs!r}")
+        resolve_verbose(self.verbose)
 
     @staticmethod
     def _shape(X):
@@ -533,7 +537,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         kernel = self._fft_chunk if self.method == "fft" else self._filter_chunk
         context = self._fft_context() if self.method == "fft" else self._filter_context()
         starts = range(0, n_epochs, chunk)
-        if self.verbose and len(starts) > 1:
+        if len(starts) > 1 and not progress_disabled(self.verbose):
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc="DE features", unit="chunk")

@@ -13,23 +13,13 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._validation import check_groups
 
 __all__ = ["SubjectStandardScaler"]
 
 _MISSING_GROUPS = ("warn", "ignore", "raise")
-
-
-def _check_groups(groups, n_samples):
-    groups = check_array(groups, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="groups")
-    if groups.ndim != 1:
-        raise ValueError(f"`groups` must be 1-D, got shape {groups.shape}")
-    if groups.shape[0] != n_samples:
-        raise ValueError(f"`groups` has {groups.shape[0]} entries but X has {n_samples} rows")
-    if groups.dtype.kind == "f" and np.isnan(groups).any():
-        raise ValueError("`groups` contains NaN")
-    return groups
 
 
 class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -144,7 +134,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self.mean_, self.scale_ = self._stats(X)
         self.n_groups_ = None
         if groups is not None:
-            self.n_groups_ = int(np.unique(_check_groups(groups, X.shape[0])).size)
+            self.n_groups_ = int(np.unique(check_groups(groups, X.shape[0])).size)
         return self
 
     def transform(self, X, groups=None):
@@ -175,7 +165,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
                     stacklevel=2,
                 )
             return (X - self.mean_) / self.scale_
-        groups = _check_groups(groups, X.shape[0])
+        groups = check_groups(groups, X.shape[0])
         _, inverse = np.unique(groups, return_inverse=True)
         for g in range(inverse.max() + 1 if inverse.size else 0):
             rows = inverse == g

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from ..utils import set_log_level
 from .context import DATASETS, RunContext
 from .profiles import PROFILES
 
@@ -29,7 +30,10 @@ def _parser():
     rep.add_argument("--steps", default=None, help="comma-separated subset of steps to run")
     rep.add_argument("--seed", type=int, default=0, help="random seed of the run")
     rep.add_argument("--force", action="store_true", help="recompute steps even when stored results match")
-    rep.add_argument("--quiet", action="store_true")
+    talk = rep.add_mutually_exclusive_group()
+    talk.add_argument("--quiet", action="store_true", help="warnings only: no progress bars or step messages")
+    talk.add_argument("--verbose", action="store_true",
+                      help="debug output: also per-epoch training tables and per-item details")
     return parser
 
 
@@ -42,7 +46,7 @@ def reproduce(args):
     context = RunContext(args.out, profile=args.profile, dataset=args.dataset, data_dir=args.data_dir,
                          model=args.model, device=args.device, n_jobs=args.n_jobs,
                          scheduler=args.scheduler, benchmark_dir=args.benchmark_dir,
-                         random_state=args.seed, verbose=0 if args.quiet else 1)
+                         random_state=args.seed, verbose=None)
     started = time.perf_counter()
     run_steps(context, steps, force=args.force)
     print(f"Report: {(context.out / 'report.html').resolve()}")
@@ -53,12 +57,17 @@ def reproduce(args):
 def main(argv=None):
     """Entry point of the ``skvalence`` console script."""
     args = _parser().parse_args(argv)
+    # The level is set once here; everything below runs with verbose=None and follows it.
+    level = "WARNING" if getattr(args, "quiet", False) else "DEBUG" if getattr(args, "verbose", False) else "INFO"
+    old_level = set_log_level(level, return_old_level=True)
     try:
         if args.command == "reproduce":
             reproduce(args)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"skvalence: error: {exc}", file=sys.stderr)
         return 2
+    finally:  # main() may be called in-process (tests, notebooks): leave the level as found
+        set_log_level(old_level)
     return 0
 
 

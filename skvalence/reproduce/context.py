@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from pathlib import Path
 
+from ..utils._logging import log_message
 from .profiles import get_profile
 
 DATASETS = ("simulated", "faced", "seedv")
@@ -34,14 +36,17 @@ class RunContext:
         Folder searched for zero-shot text benchmarks (SST-2, IMDB, VADER corpora...).
     random_state : int
         Seed of everything the run draws.
-    verbose : int
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+        Passed to the loaders, the V-axis and every step; messages of the run are INFO.
     overrides : dict or None
         Profile settings to change (keys of :data:`~skvalence.reproduce.profiles.PROFILES`).
     """
 
     def __init__(self, out, profile="quick", dataset="simulated", data_dir=None, model=None,
                  device="auto", n_jobs=None, scheduler=None, benchmark_dir=None,
-                 random_state=0, verbose=1, overrides=None):
+                 random_state=0, verbose=None, overrides=None):
         if dataset not in DATASETS:
             raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")
         if dataset != "simulated" and data_dir is None:
@@ -86,8 +91,8 @@ class RunContext:
         }
 
     def log(self, message):
-        if self.verbose:
-            print(f"[skvalence] {message}", flush=True)
+        """Report the run's progress through the ``skvalence`` logger at INFO."""
+        log_message(self.verbose, logging.INFO, message)
 
     def check_data(self):
         """Fail early, before any training, when ``data_dir`` lacks the dataset's layout."""
@@ -96,20 +101,21 @@ class RunContext:
 
             faced_subject_files(self.data_dir, kind="de")
         elif self.dataset_name == "seedv":
-            from ..datasets.seedv import _feature_folder
+            from ..datasets.seedv import seedv_subject_files
 
-            _feature_folder(self.data_dir)
+            seedv_subject_files(self.data_dir)
 
     @functools.cached_property
     def vaxis(self):
         """The V-axis fitted on the bundled anchors with the run's model."""
         from ..text.vaxis import VAxisTransformer
 
-        return VAxisTransformer(model=self.model, device=self.device, cache_dir=str(self.cache_dir)).fit()
+        return VAxisTransformer(model=self.model, device=self.device, cache_dir=str(self.cache_dir),
+                                verbose=self.verbose).fit()
 
     @functools.cached_property
     def eeg(self):
-        """The run's EEG data set as DE features (a Bunch, see DESIGN.md)."""
+        """The run's EEG data set as DE features (a Bunch; fields in docs/contributing.rst)."""
         if self.dataset_name == "simulated":
             from ..datasets import make_faced_like
 
@@ -137,13 +143,16 @@ class RunContext:
         """How the report labels numbers measured on this run's data."""
         return "simulated" if self.dataset_name == "simulated" else f"real ({self.dataset_name})"
 
-    def save_figure(self, fig, name):
-        """Write ``fig`` (a Figure, or Axes drawn on one) as ``figures/<name>.png``; return the file name."""
+    def save_figure(self, axes, name):
+        """Write the figure of ``axes`` as ``figures/<name>.png``, close it and return the file name.
+
+        ``axes`` is what a :mod:`skvalence.viz` function returns: an Axes, or an
+        array of Axes on one figure.
+        """
         import matplotlib.pyplot as plt
         import numpy as np
 
-        if not hasattr(fig, "savefig"):  # plotting helpers that return their Axes
-            fig = np.ravel(np.asarray(fig, dtype=object))[0].figure
+        fig = np.asarray(axes, dtype=object).flat[0].figure
         file_name = f"{name}.png"
         fig.savefig(self.figures_dir / file_name, dpi=110, bbox_inches="tight")
         plt.close(fig)

@@ -12,26 +12,9 @@ import os
 import time
 from pathlib import Path
 
+from ..utils._validation import jsonable
 from .manifest import build_manifest
 from .report import write_report
-
-
-def _to_jsonable(value):
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def write_json_atomic(path, payload):
@@ -39,7 +22,7 @@ def write_json_atomic(path, payload):
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(_to_jsonable(payload), fh, indent=2)
+        json.dump(jsonable(payload), fh, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -51,7 +34,7 @@ def _load_stored(path, fingerprint):
             stored = json.load(fh)
     except (OSError, ValueError):
         return None
-    if stored.get("fingerprint") != _to_jsonable(fingerprint):
+    if stored.get("fingerprint") != jsonable(fingerprint):
         return None
     return stored
 

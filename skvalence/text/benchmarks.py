@@ -38,6 +38,8 @@ import numpy as np
 from scipy import stats
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils._validation import check_count
+
 __all__ = [
     "LOADERS",
     "ZeroShotResult",
@@ -124,6 +126,34 @@ def _bunch(texts, y, *, name, kind, source, encoding, return_X_y, **extra):
     )
 
 
+def _tab_fields(lines, path, bad_line, *, start=1, maxsplit=-1):
+    """Yield ``(lineno, fields)`` for each non-blank line, split at tabs.
+
+    ``start`` is the 1-based file line number of ``lines[0]``. ``bad_line(fields)``
+    returns None for a well-formed line, else the reason of the ValueError raised
+    (prefixed by the file and the line number).
+    """
+    for lineno, line in enumerate(lines, start=start):
+        if not line.strip():
+            continue
+        fields = line.split("\t", maxsplit)
+        reason = bad_line(fields)
+        if reason is not None:
+            raise ValueError(f"{path}, line {lineno}: {reason}")
+        yield lineno, fields
+
+
+def _n_fields(n, layout=""):
+    """A ``bad_line`` check for :func:`_tab_fields`: exactly ``n`` fields."""
+
+    def bad_line(fields):
+        if len(fields) == n:
+            return None
+        return f"{len(fields)} tab-separated fields, expected {n}{layout}"
+
+    return bad_line
+
+
 def _binary_label(value, mapping, path, lineno):
     key = value.strip()
     if key not in mapping:
@@ -187,15 +217,7 @@ def load_sst2(path, *, return_X_y=False):
         )
     i_text, i_label = header.index("sentence"), header.index("label")
     texts, y = [], []
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != len(header):
-            raise ValueError(
-                f"{path}, line {lineno}: {len(fields)} tab-separated fields, "
-                f"expected {len(header)}"
-            )
+    for lineno, fields in _tab_fields(lines[1:], path, _n_fields(len(header)), start=2):
         texts.append(fields[i_text].strip())
         y.append(_binary_label(fields[i_label], {"0": 0, "1": 1}, path, lineno))
     return _bunch(
@@ -433,15 +455,7 @@ def load_vader_lexicon(path, *, return_X_y=False):
     path = _existing(path)
     text, encoding = _read_text(path)
     texts, y, sd = [], [], []
-    for lineno, line in enumerate(_lines(text), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 4:
-            raise ValueError(
-                f"{path}, line {lineno}: {len(fields)} tab-separated fields, "
-                "expected 4 (token, mean, std, ratings)"
-            )
+    for lineno, fields in _tab_fields(_lines(text), path, _n_fields(4, " (token, mean, std, ratings)")):
         texts.append(fields[0])
         y.append(_float(fields[1], path, lineno, "mean rating"))
         sd.append(_float(fields[2], path, lineno, "rating std"))
@@ -491,15 +505,14 @@ def load_vader_sentences(path, *, return_X_y=False):
     path = _existing(path)
     text, encoding = _read_text(path)
     texts, y, ids = [], [], []
-    for lineno, line in enumerate(_lines(text), start=1):
-        if not line.strip():
-            continue
-        # maxsplit keeps a tab inside the sentence in the text.
-        fields = line.split("\t", 2)
-        if len(fields) != 3 or not fields[2].strip():
-            raise ValueError(
-                f"{path}, line {lineno}: expected 'id<TAB>mean rating<TAB>text'"
-            )
+
+    def bad_line(fields):
+        if len(fields) == 3 and fields[2].strip():
+            return None
+        return "expected 'id<TAB>mean rating<TAB>text'"
+
+    # maxsplit keeps a tab inside the sentence in the text.
+    for lineno, fields in _tab_fields(_lines(text), path, bad_line, maxsplit=2):
         ids.append(fields[0].strip())
         y.append(_float(fields[1], path, lineno, "mean rating"))
         texts.append(fields[2].strip())
@@ -896,13 +909,6 @@ def _random_directions(dim, k, rng):
     return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
 
 
-def _check_count(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-    return int(value)
-
-
 def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
                        n_random_directions=100, random_state=None):
     """Score a fitted valence axis against human labels, without training.
@@ -949,8 +955,8 @@ def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
     texts = _check_texts(texts)
     y = _check_y(y, len(texts))
     kind = _resolve_kind(y, kind)
-    n_bootstrap = _check_count(n_bootstrap, "n_bootstrap")
-    n_random_directions = _check_count(n_random_directions, "n_random_directions")
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
+    n_random_directions = check_count(n_random_directions, "n_random_directions", minimum=0)
     if not hasattr(transformer, "transform"):
         raise TypeError(f"{type(transformer).__name__} has no transform() method")
     rng = check_random_state(random_state)
@@ -1066,7 +1072,7 @@ def compare_scores(scores_a, scores_b, y, *, kind="auto", n_bootstrap=1000,
         raise ValueError("scores contain NaN or infinite values")
     y = _check_y(y, a.size)
     kind = _resolve_kind(y, kind)
-    n_bootstrap = _check_count(n_bootstrap, "n_bootstrap")
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
     gen = np.random.default_rng(check_random_state(random_state).randint(2**32 - 1))
     sa, sb = _metric_columns(y, np.column_stack([a, b]), kind)
     boot = _bootstrap(y, [a, b], kind, n_bootstrap, gen)

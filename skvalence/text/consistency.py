@@ -11,6 +11,7 @@ pair of models' coordinates, against a null of random directions.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from sklearn.utils import check_random_state
 
 from skvalence.text.benchmarks import _axis_scores, _random_directions
 from skvalence.text.encoder import _first_line
+from skvalence.utils._logging import child_level, resolve_verbose
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -446,7 +448,7 @@ def _check_probe(texts):
 def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
                             pooling="auto", method="pca", n_random_directions=100,
                             random_state=None, cache_dir=None, device="auto",
-                            verbose=1):
+                            verbose=None):
     """Correlate the V-axis coordinates of several language models.
 
     Each model gets its own :class:`~skvalence.text.vaxis.VAxisTransformer`
@@ -480,8 +482,9 @@ def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
         Hidden-state cache shared by all models (see the encoder).
     device : str, default="auto"
         Torch device.
-    verbose : int, default=1
-        Progress bar over models when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Returns
     -------
@@ -504,13 +507,14 @@ def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
         raise ValueError(f"n_random_directions must be a non-negative int, got "
                          f"{n_random_directions!r}")
     gen = np.random.default_rng(check_random_state(random_state).randint(2**32 - 1))
+    level = resolve_verbose(verbose)
     params = dict(anchors=anchors, layer=layer, pooling=pooling, method=method,
-                  device=device, cache_dir=cache_dir)
+                  device=device, cache_dir=cache_dir, verbose=child_level(level))
 
     names, families, coords, randoms, evr, skipped = [], [], [], [], [], []
     from tqdm.auto import tqdm
 
-    for model in tqdm(models, desc="models", unit="model", disable=not verbose):
+    for model in tqdm(models, desc="models", unit="model", disable=level > logging.INFO):
         name = _model_name(model)
         try:
             c, rc, ev, fam = _fit_one(model, texts, n_random, gen, params)

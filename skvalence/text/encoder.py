@@ -19,6 +19,9 @@ import warnings
 import numpy as np
 import torch
 
+from ..utils._logging import progress_disabled, resolve_verbose
+from ..utils._validation import check_count
+
 __all__ = ["HiddenStateEncoder", "check_texts", "clear_model_cache"]
 
 # The most recently loaded (model, tokenizer), shared by encoders with the same
@@ -132,11 +135,6 @@ def _first_line(exc):
     return text.splitlines()[0] if text else ""
 
 
-def _check_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 @contextlib.contextmanager
 def _quiet_transformers():
     """Silence transformers' load reports and progress bars while loading."""
@@ -225,7 +223,7 @@ class HiddenStateEncoder:
         never executed (``trust_remote_code=False``).
     layer : int, default=-2
         Index into the tuple returned with ``output_hidden_states=True``: 0 is the
-        embedding output, ``n_layers_`` the last block; negative values count from
+        embedding output, ``n_layers`` the last block; negative values count from
         the end, so -2 is the penultimate layer (the paper's default).
     pooling : {"auto", "last", "mean"}, default="auto"
         ``"last"``: hidden state of the last non-padding token (found through the
@@ -254,13 +252,24 @@ class HiddenStateEncoder:
         are always padded on the right (their absolute position embeddings
         expect it); for decoders explicit position ids are passed, which makes
         the result independent of the padding side.
-    verbose : int, default=0
-        Show a progress bar over batches when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Attributes
     ----------
     model_id : str
         The model as given, or the bundled default's folder.
+    n_layers : int
+        Number of transformer blocks (reads the model's config on first use).
+    hidden_size : int
+        Width of the hidden states.
+    is_decoder : bool
+        Whether the model is a decoder-only language model.
+    layer_index : int
+        Non-negative index of ``layer`` into the hidden-state tuple.
+    resolved_pooling : {"last", "mean"}
+        The pooling actually used, ``pooling="auto"`` resolved.
 
     Notes
     -----
@@ -279,7 +288,7 @@ class HiddenStateEncoder:
 
     def __init__(self, model=None, layer=-2, pooling="auto", batch_size=32,
                  max_length=128, device="auto", dtype=None, cache_dir=None,
-                 local_files_only=True, padding_side=None, verbose=0):
+                 local_files_only=True, padding_side=None, verbose=None):
         self.model = model
         self.layer = layer
         self.pooling = pooling
@@ -319,7 +328,7 @@ class HiddenStateEncoder:
         if self.pooling not in _POOLINGS:
             raise ValueError(f"pooling must be one of {_POOLINGS}, got {self.pooling!r}")
         for name in ("batch_size", "max_length"):
-            _check_positive_int(name, getattr(self, name))
+            check_count(getattr(self, name), name)
         if self.padding_side not in (None, "left", "right"):
             raise ValueError(
                 f"padding_side must be None, 'left' or 'right', got {self.padding_side!r}"
@@ -327,6 +336,7 @@ class HiddenStateEncoder:
         if not isinstance(self.layer, (int, np.integer)) or isinstance(self.layer, bool):
             raise TypeError(f"layer must be an integer, got {type(self.layer).__name__}")
         _resolve_dtype(self.dtype)
+        resolve_verbose(self.verbose)
 
     def _load_config(self):
         if self._config is not None:
@@ -355,7 +365,7 @@ class HiddenStateEncoder:
         return config.get_text_config() if hasattr(config, "get_text_config") else config
 
     @property
-    def n_layers_(self):
+    def n_layers(self):
         """Number of transformer blocks (the hidden-state tuple has one more entry)."""
         return int(self._text_config.num_hidden_layers)
 
@@ -365,7 +375,7 @@ class HiddenStateEncoder:
         return int(self._text_config.hidden_size)
 
     @property
-    def is_decoder_(self):
+    def is_decoder(self):
         """Whether the model is a decoder-only language model."""
         config = self._load_config()
         text = self._text_config
@@ -379,9 +389,9 @@ class HiddenStateEncoder:
         )
 
     @property
-    def layer_index_(self):
+    def layer_index(self):
         """Non-negative index of ``layer`` into the hidden-state tuple."""
-        n = self.n_layers_ + 1
+        n = self.n_layers + 1
         if not -n <= self.layer < n:
             raise ValueError(
                 f"layer={self.layer} is out of range for {self.model_id!r}: it has "
@@ -391,10 +401,10 @@ class HiddenStateEncoder:
         return int(self.layer) % n
 
     @property
-    def pooling_(self):
+    def resolved_pooling(self):
         """The pooling actually used (``"auto"`` resolved)."""
         if self.pooling == "auto":
-            return "last" if self.is_decoder_ else "mean"
+            return "last" if self.is_decoder else "mean"
         return self.pooling
 
     def _resolve_device(self):
@@ -410,7 +420,7 @@ class HiddenStateEncoder:
             return
         self._check_params()
         config = self._load_config()
-        self.layer_index_  # validate the layer before loading weights
+        _ = self.layer_index  # validate the layer before loading weights
         device = self._resolve_device()
         dtype = _resolve_dtype(self.dtype)
         if dtype is None:
@@ -426,7 +436,7 @@ class HiddenStateEncoder:
         self._tokenizer = tokenizer
         self._device = device
         forward = inspect.signature(model.forward).parameters
-        self._pass_positions = self.is_decoder_ and "position_ids" in forward
+        self._pass_positions = self.is_decoder and "position_ids" in forward
 
     def _from_pretrained(self, config, dtype, device):
         from transformers import AutoModel
@@ -453,7 +463,7 @@ class HiddenStateEncoder:
         Examples
         --------
         >>> from skvalence.text import HiddenStateEncoder
-        >>> HiddenStateEncoder().load().n_layers_
+        >>> HiddenStateEncoder().load().n_layers
         6
         """
         self._load()
@@ -477,7 +487,7 @@ class HiddenStateEncoder:
         >>> a == HiddenStateEncoder(layer=-1).fingerprint()
         False
         """
-        settings = (self.layer_index_, self.pooling_, int(self.max_length),
+        settings = (self.layer_index, self.resolved_pooling, int(self.max_length),
                     str(_resolve_dtype(self.dtype)), self.padding_side)
         return hashlib.sha256(f"{self._identity()}|{settings}".encode()).hexdigest()
 
@@ -512,10 +522,10 @@ class HiddenStateEncoder:
         """
         return {
             "model": self.model_id,
-            "n_layers": self.n_layers_,
+            "n_layers": self.n_layers,
             "layer": int(self.layer),
-            "layer_index": self.layer_index_,
-            "pooling": self.pooling_,
+            "layer_index": self.layer_index,
+            "pooling": self.resolved_pooling,
             "hidden_size": self.hidden_size,
             "max_length": int(self.max_length),
             "dtype": str(self.dtype),
@@ -564,7 +574,7 @@ class HiddenStateEncoder:
         """Pad a list of token-id lists into ``input_ids`` and ``attention_mask``."""
         tok = self._tokenizer
         side = self.padding_side or tok.padding_side
-        if not self.is_decoder_:
+        if not self.is_decoder:
             side = "right"
         pad_id = tok.pad_token_id
         if pad_id is None:  # e.g. GPT-2: any id works because it is masked out
@@ -584,9 +594,9 @@ class HiddenStateEncoder:
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         order = np.argsort(-lengths, kind="stable")
         out = np.empty((len(texts), self.hidden_size), dtype=np.float32)
-        layer, pooling, bs = self.layer_index_, self.pooling_, int(self.batch_size)
+        layer, pooling, bs = self.layer_index, self.resolved_pooling, int(self.batch_size)
         starts = range(0, len(texts), bs)
-        if self.verbose:
+        if not progress_disabled(self.verbose):
             from tqdm.auto import tqdm
 
             starts = tqdm(starts, desc="encoding", unit="batch")

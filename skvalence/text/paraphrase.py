@@ -16,11 +16,12 @@ import torch
 from sklearn.utils import check_random_state
 
 from skvalence.text.encoder import (
-    _check_positive_int,
     _first_line,
     _load_pretrained,
     check_texts,
 )
+from skvalence.utils._logging import progress_disabled
+from skvalence.utils._validation import check_count
 
 __all__ = ["paraphrase", "DEFAULT_PROMPT"]
 
@@ -72,7 +73,7 @@ def _normalise(text):
 def _check_params(n, temperature, min_tokens, max_tokens, max_new_tokens, prompt_template):
     for name, value in (("n", n), ("min_tokens", min_tokens), ("max_tokens", max_tokens),
                         ("max_new_tokens", max_new_tokens)):
-        _check_positive_int(name, value)
+        check_count(value, name)
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     if min_tokens > max_tokens:
@@ -88,7 +89,7 @@ def _check_params(n, temperature, min_tokens, max_tokens, max_new_tokens, prompt
 
 def paraphrase(texts, model, n=5, temperature=0.7, min_tokens=5, max_tokens=80,
                max_new_tokens=120, random_state=None, prompt_template=DEFAULT_PROMPT,
-               device="auto", local_files_only=True, max_rounds=4, verbose=0):
+               device="auto", local_files_only=True, max_rounds=4, verbose=None):
     """Generate paraphrases of each text with a causal language model.
 
     Parameters
@@ -120,8 +121,9 @@ def paraphrase(texts, model, n=5, temperature=0.7, min_tokens=5, max_tokens=80,
         Sampling rounds per text; each round draws ``2 * n`` candidates. Fewer
         than ``n`` paraphrases are returned (with a warning) when the rounds
         run out.
-    verbose : int, default=0
-        Progress bar over texts when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Returns
     -------
@@ -146,11 +148,12 @@ def paraphrase(texts, model, n=5, temperature=0.7, min_tokens=5, max_tokens=80,
     if not isinstance(model, str) or not model:
         raise TypeError(f"model must be a model folder or hub id (str), got {type(model).__name__}")
     rng = check_random_state(random_state)
+    quiet = progress_disabled(verbose)
     tokenizer, lm = _load(model, device, local_files_only)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
 
     iterator = texts
-    if verbose:
+    if not quiet:
         from tqdm.auto import tqdm
 
         iterator = tqdm(texts, desc="paraphrasing", unit="text")

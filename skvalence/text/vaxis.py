@@ -166,8 +166,9 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     cache_dir : str or None, default=None
         ``joblib.Memory`` folder caching hidden states (see
         :class:`~skvalence.text.HiddenStateEncoder`).
-    verbose : int, default=0
-        Show a progress bar while encoding when > 0.
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
 
     Attributes
     ----------
@@ -216,7 +217,7 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, anchors=None, model=None, layer=-2, pooling="auto", method="pca",
-                 batch_size=32, max_length=128, device="auto", cache_dir=None, verbose=0):
+                 batch_size=32, max_length=128, device="auto", cache_dir=None, verbose=None):
         self.anchors = anchors
         self.model = model
         self.layer = layer

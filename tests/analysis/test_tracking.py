@@ -1,13 +1,8 @@
 import json
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
 
-from skvalence.analysis._plots import plot_tracking_scatter, plot_tracking_topomap
 from skvalence.analysis.tracking import TrackingResult, class_to_stimulus_coords, track_vaxis
 from skvalence.eeg.montage import FACED_CHANNELS
 from skvalence.emotions import FACED_CLIP_CLASS
@@ -100,10 +95,141 @@ def test_pure_noise_at_chance_and_p_bounds():
     assert 1 / 201 <= res.p_value <= 1
     assert res.p_value > 0.05
     assert np.isnan(res.null_percentile) and res.random_r.size == 0
-    # p is the share of permutation r at or above r, with the +1 correction
-    assert res.p_value == pytest.approx((1 + np.sum(res.permutation_r >= res.r)) / 201)
 
 
+
+# ----------------------------------------------------- the p-value against a brute-force null
+def _loo_ridge_operator(M, alpha):
+    """(n, n) matrix P with P @ t = leave-one-stimulus-out ridge predictions of any target t.
+
+    Written from scratch (numpy only): per fold, standardise the features on the training
+    stimuli, fit ridge with an unpenalised intercept in its dual form, predict the held-out
+    stimulus. With one fixed penalty the prediction is linear in the target, so every
+    permuted coordinate table costs one matrix product.
+    """
+    n = M.shape[0]
+    P = np.zeros((n, n))
+    for i in range(n):
+        train = np.arange(n) != i
+        mu, sd = M[train].mean(axis=0), M[train].std(axis=0)
+        sd[sd == 0] = 1.0
+        Z, z = (M[train] - mu) / sd, (M[i] - mu) / sd
+        m = int(train.sum())
+        C = np.eye(m) - 1.0 / m  # centring: the intercept is not penalised
+        dual = np.linalg.solve(C @ (Z @ Z.T) @ C + alpha * np.eye(m), C)
+        P[i, train] = 1.0 / m + z @ Z.T @ dual
+    return P
+
+
+def _cv_r(P, tables):
+    pred = P @ tables
+    pc, tc = pred - pred.mean(axis=0), tables - tables.mean(axis=0)
+    return (pc * tc).sum(axis=0) / np.sqrt((pc**2).sum(axis=0) * (tc**2).sum(axis=0))
+
+
+def _exact_null(X, stim, coords, permute):
+    """(r, every r of the full permutation null) for a tiny cohort, by enumeration.
+
+    ``permute="stimulus"`` enumerates all n! orderings of the per-stimulus coordinates;
+    ``"class"`` all orderings of the class values, each mapped back to the stimuli.
+    """
+    import itertools
+
+    stimuli = np.unique(stim)
+    M = np.stack([X[stim == s].mean(axis=0) for s in stimuli])
+    P = _loo_ridge_operator(M, alpha=1.0)
+    if permute == "stimulus":
+        tables = coords[np.array(list(itertools.permutations(range(coords.size))))].T
+    else:
+        values, codes = np.unique(coords, return_inverse=True)
+        tables = np.stack([values[list(order)][codes] for order in itertools.permutations(range(values.size))],
+                          axis=1)
+    r = float(_cv_r(P, coords[:, None])[0])
+    return r, _cv_r(P, tables)
+
+
+def _distance_to_nearest(values, null):
+    """Distance of each value to the nearest r of the exact null."""
+    grid = np.sort(null)
+    i = np.clip(np.searchsorted(grid, values), 1, grid.size - 1)
+    return np.minimum(np.abs(values - grid[i - 1]), np.abs(values - grid[i]))
+
+
+def _mc_tolerance(q, n):
+    """4.5 standard deviations of (1 + Binomial(n, q)) / (1 + n), plus one step."""
+    return 4.5 * np.sqrt(n * q * (1 - q)) / (1 + n) + 1 / (1 + n)
+
+
+def _tiny_cohort(coords, signal, seed, n_rows=4, n_features=6):
+    rng = np.random.default_rng(seed)
+    stim = np.repeat(np.arange(coords.size), n_rows)
+    X = rng.normal(size=(stim.size, n_features)) + signal * np.outer(coords[stim], rng.normal(size=n_features))
+    return X, stim
+
+
+@pytest.mark.parametrize("signal, seed", [(0.0, 0), (1.0, 1), (3.0, 2)])
+def test_p_value_matches_exact_permutation_test_over_stimuli(signal, seed):
+    # Five stimuli with distinct coordinates: "auto" shuffles stimuli, 5! = 120 tables in all.
+    coords = np.array([-1.0, -0.3, 0.2, 0.6, 1.1])
+    X, stim = _tiny_cohort(coords, signal, seed)
+    r, null = _exact_null(X, stim, coords, "stimulus")
+    # The exact p-value counts the identity too (its r ties with r); 1e-9 absorbs rounding.
+    q = float(np.mean(null >= r - 1e-9))
+    n = 10_000
+    res = track_vaxis(X, stim, coords, alphas=[1.0], n_permutations=n, n_random_directions=0, random_state=seed)
+    assert res.permutation == "stimulus"
+    assert res.r == pytest.approx(r, abs=1e-9)  # the independent ridge reproduces the pipeline
+    assert abs(res.p_value - (1 + n * q) / (1 + n)) <= _mc_tolerance(q, n), (res.p_value, q)
+    # Every null draw is one of the 120 tables, drawn uniformly: its r is in the exact null
+    # and the draws' distribution matches the exact one (Kolmogorov-Smirnov, discrete: conservative).
+    assert _distance_to_nearest(res.permutation_r, null).max() < 1e-9
+    grid = np.sort(null)
+    ecdf = np.searchsorted(np.sort(res.permutation_r), grid + 1e-9, side="right") / n
+    exact_cdf = np.searchsorted(grid, grid + 1e-9, side="right") / grid.size
+    assert np.abs(ecdf - exact_cdf).max() < 1.95 / np.sqrt(n)
+
+
+def test_p_value_of_a_strong_signal_sits_at_one_over_n_factorial():
+    # Only the identity ordering reaches r: exact p = 1/120, and the Monte-Carlo p must find
+    # the identity draws (ties count as "at least as large"), about n/120 of them.
+    coords = np.array([-1.0, -0.3, 0.2, 0.6, 1.1])
+    X, stim = _tiny_cohort(coords, 3.0, 2)
+    r, null = _exact_null(X, stim, coords, "stimulus")
+    assert np.sum(null >= r - 1e-9) == 1
+    n = 10_000
+    res = track_vaxis(X, stim, coords, alphas=[1.0], n_permutations=n, n_random_directions=0, random_state=3)
+    assert abs(res.p_value - (1 + n / 120) / (1 + n)) <= _mc_tolerance(1 / 120, n), res.p_value
+    # With few permutations the Monte-Carlo p is never below 1/(n + 1); its mean over seeds is
+    # (1 + n q) / (1 + n) with the exact q, not q itself.
+    n_small = 9
+    ps = np.array([track_vaxis(X, stim, coords, alphas=[1.0], n_permutations=n_small, n_random_directions=0,
+                               random_state=seed).p_value for seed in range(40)])
+    assert ps.min() >= 1 / (n_small + 1)
+    expected = (1 + n_small / 120) / (1 + n_small)
+    sd = np.sqrt(n_small * (1 / 120) * (1 - 1 / 120)) / (1 + n_small) / np.sqrt(ps.size)
+    assert abs(ps.mean() - expected) <= 4.5 * sd + 1e-12, ps.mean()
+
+
+@pytest.mark.parametrize("permutation", ["auto", "class", "stimulus"])
+def test_p_value_matches_exact_permutation_test_over_classes(permutation):
+    # Eight stimuli, two per class, sharing their class's coordinate: "auto" means "class", whose
+    # exact null has 4! = 24 tables; "stimulus" shuffles the 8 stimuli (8! = 40320 orderings).
+    coords = np.repeat([-1.0, -0.2, 0.4, 1.3], 2)
+    X, stim = _tiny_cohort(coords, 1.5, 4)
+    exact = {kind: _exact_null(X, stim, coords, kind) for kind in ("class", "stimulus")}
+    q = {kind: float(np.mean(null >= r - 1e-9)) for kind, (r, null) in exact.items()}
+    assert q["class"] > q["stimulus"] + 0.02  # the two nulls really differ on this cohort
+    n = 10_000
+    res = track_vaxis(X, stim, coords, alphas=[1.0], n_permutations=n, n_random_directions=0,
+                      permutation=permutation, random_state=5)
+    kind = "class" if permutation == "auto" else permutation
+    assert res.permutation == kind
+    assert res.r == pytest.approx(exact[kind][0], abs=1e-9)
+    assert abs(res.p_value - (1 + n * q[kind]) / (1 + n)) <= _mc_tolerance(q[kind], n), (res.p_value, q)
+    assert _distance_to_nearest(res.permutation_r, exact[kind][1]).max() < 1e-9
+
+
+@pytest.mark.slow  # starts a joblib worker pool
 def test_seeded_and_parallel_reproducible():
     coords = class_to_stimulus_coords(CLASS_COORDS)
     X, stim, subj, _ = _cohort(coords, n_subjects=3, signal=0.1)
@@ -241,26 +367,6 @@ def test_result_serialises_and_summarises():
     assert d["r"] == pytest.approx(res.r) and len(d["coef_"]) == 32 and d["bands"] == BANDS
     text = res.summary()
     assert "cross-validated r" in text and "in-sample" in text and f"{res.p_value:.4g}" in text
-
-
-def test_figures():
-    import matplotlib.pyplot as plt
-
-    coords = class_to_stimulus_coords(CLASS_COORDS)
-    X, stim, subj, _ = _cohort(coords, n_subjects=3)
-    res = track_vaxis(X, stim, coords, subject=subj, n_permutations=20, n_random_directions=5,
-                      ch_names=FACED_CHANNELS, bands=BANDS, random_state=0)
-    fig = plot_tracking_scatter(res)
-    ax = fig.axes[0]
-    assert "cross-validated r" in ax.get_title() and "in-sample" in ax.get_title()
-    assert sum(len(c.get_offsets()) for c in ax.collections) == 28
-    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"joy", "neutral", "anger"}
-    fig2 = plot_tracking_topomap(res)
-    assert len([a for a in fig2.axes if a.get_title() in BANDS]) == 5
-    plt.close("all")
-    res.coef_ = res.coef_.ravel()
-    with pytest.raises(ValueError, match="topography"):
-        plot_tracking_topomap(res)
 
 
 def test_region_weights_finds_posterior_signal():

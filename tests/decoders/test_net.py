@@ -99,6 +99,7 @@ def test_other_families_fit(module):
     assert net.transform(X).shape == (len(X), net.module_.n_features)
 
 
+@pytest.mark.slow  # starts a joblib worker pool
 def test_grid_search_by_subject_in_parallel():
     X, y, groups = _data(n=90)
     net = _small(max_epochs=1, alignment_target=np.array([-1.0, 0.0, 1.0]))
@@ -122,6 +123,17 @@ def test_pipeline_and_stimulus_routing():
                                                       alignment_weight=0.5, alignment_target=[-1.0, 0.0, 1.0]))
     pipe.fit(X, y, valencenetclassifier__stimulus=stimulus)
     assert pipe.predict(X).shape == (len(X),)
+
+
+def test_stimulus_classes_from_labels_and_mixed_stimulus_raises():
+    X, _, _ = _data()
+    stimulus = np.arange(len(X)) % 9
+    labels = np.array(["neg", "neu", "pos"])[stimulus // 3]
+    net = _small(max_epochs=1).fit(X, labels, stimulus=stimulus)
+    np.testing.assert_array_equal(net.stimulus_classes_, np.repeat([0, 1, 2], 3))
+    labels[0] = "pos"  # stimulus 0 now holds rows of two classes
+    with pytest.raises(ValueError, match=r"stimulus 0 occurs with several classes \['neg', 'pos'\]"):
+        _small(max_epochs=1).fit(X, labels, stimulus=stimulus)
 
 
 def test_subject_valid_split_is_by_subject():
@@ -193,6 +205,7 @@ def test_lr_follows_schedule_during_fit():
     assert net.optimizer_.param_groups[0]["weight_decay"] == 1e-2
 
 
+@pytest.mark.slow  # sklearn's full estimator checks, each fitting the net
 def test_check_estimator():
     # n_bands=1 so any feature count is a valid grid; full-batch training keeps it fast.
     est = ValenceNetClassifier("mlp", n_bands=1, module__hidden=32, max_epochs=15, batch_size=-1, lr=0.03,

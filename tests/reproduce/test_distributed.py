@@ -26,6 +26,7 @@ def cluster():
         yield cluster
 
 
+@pytest.mark.slow  # starts a dask LocalCluster and runs the sweep step on it
 def test_sweep_runs_on_a_local_cluster(tmp_path, cluster, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with distributed.Client(cluster) as client, distributed.get_task_stream(client) as stream:

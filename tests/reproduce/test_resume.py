@@ -17,24 +17,51 @@ def _command(out):
             "reproduce", "--steps", STEPS, "--out", str(out)]
 
 
+def _wait_for(condition, process, timeout):
+    """Poll ``condition`` until it holds, the process exits, or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while not condition() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_killed_run_resumes(tmp_path):
     out = tmp_path / "out"
+    steps = out / "steps"
+    log = tmp_path / "first.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("SKVALENCE_BENCHMARK_DIR", None)
-    first = subprocess.Popen(_command(out), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    done_first_step = out / "steps" / "vaxis.json"
-    deadline = time.monotonic() + 300
-    while not done_first_step.exists() and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert done_first_step.exists(), "the first step never finished"
-    first.send_signal(signal.SIGKILL)  # mid-run: later steps are pending or in progress
-    first.wait()
+    with open(log, "wb") as fh:
+        first = subprocess.Popen(_command(out), cwd=tmp_path, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        assert _wait_for((steps / "vaxis.json").exists, first, 300), "the first step never finished"
+        # The next step has started (its log line is out): the kill lands inside it.
+        assert _wait_for(lambda: "step 'tracking': running" in log.read_text(errors="replace"), first, 60), \
+            log.read_text(errors="replace")[-2000:]
+        still_running = first.poll() is None
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    # The kill really interrupted the run: the process was alive, died of SIGKILL, and the
+    # later steps had not finished.
+    assert still_running, "the first run ended before the kill"
+    assert first.returncode == -signal.SIGKILL
+    assert not (steps / "tracking.json").exists() and not (steps / "summary.json").exists()
+    partial = json.loads((out / "results.json").read_text())
+    assert list(partial["steps"]) == ["vaxis"]  # what the killed run had written after step 1
+    vaxis_before = (steps / "vaxis.json").read_bytes()
 
     second = subprocess.run(_command(out), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert second.returncode == 0, second.stderr
-    assert "step 'vaxis': reusing stored result" in second.stdout
+    output = second.stdout + second.stderr
+    assert second.returncode == 0, output
+    assert "step 'vaxis': reusing stored result" in output
+    assert "step 'tracking': running" in output and "step 'summary': running" in output
+    assert (steps / "vaxis.json").read_bytes() == vaxis_before  # reused, not rewritten
     results = json.loads((out / "results.json").read_text())
     assert list(results["steps"]) == STEPS.split(",")
     assert (out / "report.html").read_text().count("<section") == 3

@@ -22,9 +22,9 @@ class CountingStep(Step):
         self.calls.append(self.name)
         if self.fail:
             raise RuntimeError("killed")
-        fig, ax = plt.subplots()
+        _, ax = plt.subplots()
         ax.plot([0, 1], [0, 1])
-        figure = context.save_figure(fig, f"fig_{self.name}")
+        figure = context.save_figure(ax, f"fig_{self.name}")
         earlier = sorted(context.results)
         return StepOutput(results={"value": len(self.name), "earlier": earlier},
                           html=f"<p>body of {self.name}</p>", figures=[figure])

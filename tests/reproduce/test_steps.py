@@ -51,6 +51,7 @@ def finished_run(tmp_path_factory, vader_dir):
     return out, records, vader_dir
 
 
+@pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
 def test_every_section_is_in_the_report(finished_run):
     out, records, _ = finished_run
     report = (out / "report.html").read_text()
@@ -61,6 +62,7 @@ def test_every_section_is_in_the_report(finished_run):
     assert report.count("data:image/png;base64,") >= 6
 
 
+@pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
 def test_results_hold_the_headline_numbers(finished_run):
     out, _, _ = finished_run
     results = json.loads((out / "results.json").read_text())["steps"]
@@ -88,6 +90,65 @@ def test_results_hold_the_headline_numbers(finished_run):
     assert claims["10-member ensemble balanced accuracy"]["source"] == "simulated"
 
 
+
+def _expected_ours(results):
+    """Each summary claim -> the value its "ours" cell must hold, read from the step that measures it."""
+    vaxis, tracking, redis = results["vaxis"], results["tracking"], results["rediscovery"]
+    ensemble = results["ensemble"]
+    (auc,) = [s["score"] for s in vaxis["zero_shot"]["scores"] if s["metric"] == "roc_auc"]
+    (full,) = [row for name, row in ensemble["cascade"].items() if name.startswith("full ensemble")]
+    verdicts = [row["verdict"] for row in results["sweep"]["table"]]
+    deltas = [a["delta"] for a in ensemble["ablation"]]
+    return {
+        "V-axis: PC1 share of centroid variance": vaxis["pc1_explained_variance"],
+        "Zero-shot ROC AUC of the axis": auc,
+        "EEG tracks the axis: r (paper in-sample)": tracking["r_in_sample"],
+        "EEG tracks the axis: cross-validated r": tracking["r"],
+        "EEG tracks the axis: permutation p": tracking["p_value"],
+        "Rediscovery: corr(BACC, class alignment)": redis["correlations"]["bacc_vs_class_alignment"]["r"],
+        "Rediscovery: corr(BACC, residual alignment)": redis["correlations"]["bacc_vs_residual_alignment"]["r"],
+        "Alignment strategies vs baseline": (verdicts.count("worse"), len(verdicts), verdicts.count("better")),
+        "Single decoder balanced accuracy":
+            ensemble["cascade"]["best single member (validation-selected)"]["bacc"]["value"],
+        "10-member ensemble balanced accuracy": full["bacc"]["value"],
+        "LOO contribution vs residual alignment r": ensemble["contribution_alignment_corr"]["r"],
+        "Ablating the residual axis: Δ BACC": sum(deltas) / len(deltas),
+    }
+
+
+@pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
+def test_summary_cells_hold_the_right_steps_numbers(finished_run):
+    import math
+    import re
+
+    out, _, _ = finished_run
+    results = json.loads((out / "results.json").read_text())["steps"]
+    rows = {row["claim"]: row for row in results["summary"]["rows"]}
+    expected = _expected_ours(results)
+    assert set(rows) == set(expected)
+    wrong = []
+    for claim, want in expected.items():
+        ours = rows[claim]["ours"]
+        if claim == "Alignment strategies vs baseline":  # a count, written out
+            match = re.fullmatch(r"(\d+) of (\d+) worse, (\d+) better", str(ours))
+            if match is None or tuple(int(g) for g in match.groups()) != want:
+                wrong.append((claim, ours, want))
+            continue
+        # Every cell holds a finite number, and it is the one the measuring step stored.
+        if not (isinstance(ours, (int, float)) and not isinstance(ours, bool) and math.isfinite(ours)):
+            wrong.append((claim, ours, want))
+        elif ours != pytest.approx(want, rel=1e-12, abs=1e-15):
+            wrong.append((claim, ours, want))
+    assert not wrong, "summary cells (claim, ours, expected):\n" + "\n".join(map(repr, wrong))
+    # The report's table shows the same numbers (three decimals) in the row of each claim.
+    report = (out / "report.html").read_text()
+    for claim, want in expected.items():
+        if isinstance(want, float):
+            paper = rows[claim]["paper"]
+            assert f"<td>{html.escape(claim)}</td><td>{html.escape(paper)}</td><td>{want:.3f}</td>" in report
+
+
+@pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
 def test_second_run_reuses_every_step(finished_run):
     out, _, vader_dir = finished_run
     ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)

@@ -30,9 +30,9 @@ def test_tiny_models_match_unbatched_reference(arch, request):
     enc = HiddenStateEncoder(path, layer=1, batch_size=3)
     H = enc.encode(TEXTS)
     assert H.shape == (len(TEXTS), 32) and H.dtype == np.float32
-    assert enc.pooling_ == ("mean" if arch == "bert" else "last")
+    assert enc.resolved_pooling == ("mean" if arch == "bert" else "last")
     for i, text in enumerate(TEXTS):
-        ref = _reference(path, text, 1, enc.pooling_)
+        ref = _reference(path, text, 1, enc.resolved_pooling)
         np.testing.assert_allclose(H[i], ref, atol=1e-4)
 
 
@@ -70,9 +70,9 @@ def test_input_order_is_preserved_despite_length_sorting(tiny_gpt2_dir):
 
 def test_layer_indexing(tiny_gpt2_dir):
     enc0 = HiddenStateEncoder(tiny_gpt2_dir, layer=0)
-    assert enc0.n_layers_ == 2 and enc0.layer_index_ == 0
-    assert HiddenStateEncoder(tiny_gpt2_dir, layer=-1).layer_index_ == 2
-    assert HiddenStateEncoder(tiny_gpt2_dir, layer=-2).layer_index_ == 1
+    assert enc0.n_layers == 2 and enc0.layer_index == 0
+    assert HiddenStateEncoder(tiny_gpt2_dir, layer=-1).layer_index == 2
+    assert HiddenStateEncoder(tiny_gpt2_dir, layer=-2).layer_index == 1
     a = HiddenStateEncoder(tiny_gpt2_dir, layer=-1).encode(TEXTS)
     b = HiddenStateEncoder(tiny_gpt2_dir, layer=2).encode(TEXTS)
     c = HiddenStateEncoder(tiny_gpt2_dir, layer=1).encode(TEXTS)
@@ -167,7 +167,7 @@ def test_disk_cache_hit_is_much_faster(minilm_path, tmp_path):
 
 def test_minilm_default_mean_pooling_matches_sentence_transformers_style(minilm_path):
     enc = HiddenStateEncoder(layer=-1)
-    assert enc.model_id == minilm_path and enc.pooling_ == "mean"
+    assert enc.model_id == minilm_path and enc.resolved_pooling == "mean"
     H = enc.encode(["I love this.", "I hate this."])
     ref = _reference(minilm_path, "I love this.", -1, "mean")
     np.testing.assert_allclose(H[0], ref, atol=1e-4)

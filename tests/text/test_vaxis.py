@@ -74,12 +74,28 @@ def test_transform_shape_and_projection(fitted_default):
 
 
 def test_diff_means_points_from_negative_to_positive(cache_dir):
+    from sklearn.metrics import roc_auc_score
+
+    from skvalence.text import HiddenStateEncoder
+
     v = VAxisTransformer(method="diff_means", cache_dir=cache_dir).fit()
-    coords = v.class_coords_dict()
-    # by construction the positive-class mean lies above the negative-class mean
-    pos = np.mean([coords[c] for c in positive_classes()])
-    neg = np.mean([coords[c] for c in negative_classes()])
-    assert pos - neg > 0
+    # The axis recomputed with numpy from the same encoder's hidden states of the anchors:
+    # mean of the positive-class centroids minus mean of the negative-class centroids.
+    anchors = load_anchor_texts()
+    encoder = HiddenStateEncoder(cache_dir=cache_dir)
+    H = encoder.encode([t for texts in anchors.values() for t in texts]).astype(np.float64)  # one batch: cached
+    labels = np.repeat(list(anchors), [len(texts) for texts in anchors.values()])
+    centroids = {c: H[labels == c].mean(axis=0) for c in anchors}
+    direction = (np.mean([centroids[c] for c in positive_classes()], axis=0)
+                 - np.mean([centroids[c] for c in negative_classes()], axis=0))
+    direction /= np.linalg.norm(direction)
+    assert float(v.axis_ @ direction) > 1 - 1e-6  # same line, and oriented negative -> positive
+    center = np.mean(list(centroids.values()), axis=0)
+    scores = v.transform(TEXTS)[:, 0]
+    np.testing.assert_allclose(scores, (encoder.encode(TEXTS).astype(np.float64) - center) @ direction, atol=1e-4)
+    # Behaviour on texts that are not anchors: positive sentences score above negative ones.
+    assert roc_auc_score(Y, scores) >= 0.9
+    assert scores[Y == 1].mean() > scores[Y == 0].mean()
     assert v.explained_variance_ratio_.shape == (1,)
     assert 0 < v.explained_variance_ratio_[0] <= 1
 

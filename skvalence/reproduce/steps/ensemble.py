@@ -56,7 +56,7 @@ def _fit_ensemble(context, split, stim_coords):
     groups = np.concatenate([tr["subject"], va["subject"]])
     stimulus = np.concatenate([tr["stimulus"], va["stimulus"]])
     fold = np.r_[np.full(len(tr["y"]), -1), np.zeros(len(va["y"]), dtype=int)]
-    base = ValenceNetClassifier(module=context.config["decoder_module"], device=context.torch_device, verbose=0)
+    base = ValenceNetClassifier(module=context.config["decoder_module"], device=context.torch_device)
     n_total = len(context.config["ensemble_seeds"]) * len(context.config["ensemble_epochs"])
     ensemble = ResidualDiversityEnsemble(
         base, member_grid=_member_grid(context), selection="residual", n_members=max(1, n_total // 2),
@@ -105,22 +105,6 @@ def _ablation(context, ensemble, split, stim_coords):
     return out
 
 
-def plot_contribution_vs_alignment(ensemble):
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    ax.scatter(ensemble.residual_alignment_, ensemble.loo_contributions_, c="#2471a3")
-    for i, params in enumerate(ensemble.member_params_):
-        ax.annotate(f"{params.get('random_state')}/{params.get('max_epochs')}",
-                    (ensemble.residual_alignment_[i], ensemble.loo_contributions_[i]), fontsize=7)
-    corr = ensemble.contribution_alignment_corr_ or {}
-    ax.set_xlabel("within-class residual alignment (validation)")
-    ax.set_ylabel("leave-one-out contribution (validation BACC)")
-    ax.set_title(f"r = {corr.get('r', float('nan')):.2f}, p = {corr.get('p_value', float('nan')):.3g}")
-    fig.tight_layout()
-    return fig
-
-
 class EnsembleStep(Step):
     """Ten members (seeds x epochs) averaged, the cascade table, and ablation of the residual axis."""
 
@@ -128,6 +112,8 @@ class EnsembleStep(Step):
     title = "5. Residual-diversity ensemble"
 
     def run(self, context):
+        from ...viz import plot_ensemble_contributions
+
         split = paper_split_data(context)
         stim_coords, stim_source = stimulus_level_coords(context)
         ensemble = _fit_ensemble(context, split, stim_coords)
@@ -135,7 +121,7 @@ class EnsembleStep(Step):
         figures = []
         ablation = None
         if stim_coords is not None:
-            figures.append(context.save_figure(plot_contribution_vs_alignment(ensemble), "ensemble_loo_vs_alignment"))
+            figures.append(context.save_figure(plot_ensemble_contributions(ensemble), "ensemble_loo_vs_alignment"))
             ablation = _ablation(context, ensemble, split, stim_coords)
         results = {
             "cascade": cascade,

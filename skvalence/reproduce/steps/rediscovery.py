@@ -16,7 +16,8 @@ class RediscoveryStep(Step):
     title = "3. Rediscovery: decoders trained without the V-axis"
 
     def run(self, context):
-        from ...analysis import plot_rediscovery, rediscovery_zoo
+        from ...analysis import rediscovery_zoo
+        from ...viz import plot_rediscovery
 
         cfg = context.config
         split, coords, stim_coords, stim_source = decoder_inputs(context)

@@ -18,7 +18,7 @@ def decoder(context, **params):
 
     return ValenceNetClassifier(module=context.config["decoder_module"],
                                 max_epochs=context.config["decoder_epochs"], device=context.torch_device,
-                                verbose=0, **params)
+                                verbose=context.verbose, **params)
 
 
 class SweepStep(Step):
@@ -28,7 +28,8 @@ class SweepStep(Step):
     title = "4. Alignment strategies and the saturation mechanism"
 
     def run(self, context):
-        from ...analysis import alignment_sweep, plot_forest, plot_saturation_bars
+        from ...analysis import alignment_sweep
+        from ...viz import plot_forest, plot_saturation_bars
 
         cfg = context.config
         split, coords, stim_coords, stim_source = decoder_inputs(context)
@@ -42,8 +43,8 @@ class SweepStep(Step):
             verbose=context.verbose)
         figures = [context.save_figure(plot_forest(result), "sweep_forest"),
                    context.save_figure(plot_saturation_bars(result), "sweep_alignment_deltas")]
-        mechanism, fig = self._mechanism(context, tr, coords)
-        figures.append(context.save_figure(fig, "saturation_gradients"))
+        mechanism, axes = self._mechanism(context, tr, coords)
+        figures.append(context.save_figure(axes, "saturation_gradients"))
         results = result.to_dict()
         results["mechanism"] = mechanism
         results["stimulus_coords_source"] = stim_source
@@ -52,26 +53,21 @@ class SweepStep(Step):
     @staticmethod
     def _mechanism(context, train, coords):
         """Train baseline and aligned nets with a gradient monitor on a fixed probe batch."""
-        import matplotlib.pyplot as plt
+        from ...decoders import GradientSubspaceMonitor
+        from ...viz import plot_gradient_comparison
 
-        from ...analysis import GradientSubspaceMonitor, plot_gradient_monitor
-
-        records = {}
-        fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+        records, terms = {}, {}
         # "default" takes the strategy's registry weight; 0.0 would build no alignment at all.
-        for row, (loss, weight) in enumerate((("none", 0.0), (MECHANISM_STRATEGY, "default"))):
+        for loss, weight in (("none", 0.0), (MECHANISM_STRATEGY, "default")):
             monitor = GradientSubspaceMonitor(probe_size=256, random_state=context.random_state)
             net = decoder(context, alignment_loss=loss, alignment_weight=weight, alignment_target=coords,
                           random_state=context.random_state, callbacks=[("gradient_monitor", monitor)])
             net.fit(train["X"], train["y"], groups=train["subject"], stimulus=train["stimulus"])
-            terms = ("ce",) if loss == "none" else ("ce", "alignment")
-            plot_gradient_monitor(monitor, terms=terms, axes=axes[row])
-            axes[row][0].set_title(f"{loss}: gradient norm w.r.t. features")
-            axes[row][1].set_title(f"{loss}: share in basin / head row space")
+            terms[loss] = ("ce",) if loss == "none" else ("ce", "alignment")
             records[loss] = monitor.records_
-        fig.tight_layout()
+        axes = plot_gradient_comparison(records, terms=terms)
         last = {name: recs[-1] for name, recs in records.items() if recs}
-        return {"strategy": MECHANISM_STRATEGY, "records": records, "last_epoch": last}, fig
+        return {"strategy": MECHANISM_STRATEGY, "records": records, "last_epoch": last}, axes
 
     @staticmethod
     def _html(result, mechanism, stim_source):

@@ -16,20 +16,20 @@ class TrackingStep(Step):
     title = "2. EEG tracks the V-axis"
 
     def run(self, context):
-        from ...analysis._plots import plot_tracking_scatter, plot_tracking_topomap
-        from ...analysis.geometry import _stimulus_classes
         from ...analysis.tracking import track_vaxis
+        from ...utils._validation import stimulus_classes
+        from ...viz import plot_tracking_scatter, plot_tracking_topomap
 
         data, cfg = context.eeg, context.config
         coords = class_coordinates(context.vaxis, data.class_names)
-        stimuli, stim_class = _stimulus_classes(data.y, data.stimulus)
+        stimuli, stim_class = stimulus_classes(data.y, data.stimulus)
         random_class = random_direction_class_coords(
             context.vaxis, data.class_names, cfg["tracking_random_directions"], context.random_state)
         result = track_vaxis(
             data.X, data.stimulus, dict(zip(stimuli, coords[stim_class])), subject=data.subject,
             n_permutations=cfg["tracking_permutations"], random_coords=random_class[:, stim_class],
             stimulus_class=dict(zip(stimuli, stim_class)), ch_names=data.ch_names, bands=data.bands,
-            random_state=context.random_state, n_jobs=context.n_jobs)
+            random_state=context.random_state, n_jobs=context.n_jobs, verbose=context.verbose)
         figures = [
             context.save_figure(plot_tracking_scatter(result, class_names=data.class_names),
                                 "tracking_scatter"),

@@ -10,23 +10,6 @@ from ..report import html_table
 from .base import Step, StepOutput
 
 
-def plot_class_coordinates(classes, coords, valence):
-    """The nine classes along the axis, coloured by their valence."""
-    import matplotlib.pyplot as plt
-
-    colours = {-1: "#c0392b", 0: "#7f8c8d", 1: "#2471a3"}
-    order = np.argsort(coords)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.barh(np.arange(len(order)), np.asarray(coords)[order],
-            color=[colours[valence[classes[i]]] for i in order])
-    ax.set_yticks(np.arange(len(order)), [classes[i] for i in order])
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel("coordinate on the V-axis")
-    ax.set_title("Emotion classes along the V-axis (red negative, grey neutral, blue positive)")
-    fig.tight_layout()
-    return fig
-
-
 def _model_text(model):
     """One line naming the model, its layer and pooling."""
     if not isinstance(model, dict):
@@ -43,6 +26,7 @@ class VAxisStep(Step):
 
     def run(self, context):
         from ...emotions import FACED_VALENCE
+        from ...viz import plot_vaxis_classes
         from ._zero_shot import run_zero_shot
 
         vaxis = context.vaxis
@@ -51,8 +35,7 @@ class VAxisStep(Step):
         evr = np.asarray(vaxis.explained_variance_ratio_, dtype=float)
         diagnostics = dict(vaxis.diagnostics_)
         zero_shot, zero_shot_html = run_zero_shot(context, vaxis)
-        fig = plot_class_coordinates(classes, coords, FACED_VALENCE)
-        figures = [context.save_figure(fig, "vaxis_classes")]
+        figures = [context.save_figure(plot_vaxis_classes(classes, coords, FACED_VALENCE), "vaxis_classes")]
         results = {
             "model": vaxis.encoder_.describe() if hasattr(vaxis.encoder_, "describe") else str(context.model),
             "method": vaxis.method,

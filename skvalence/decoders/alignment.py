@@ -1,4 +1,4 @@
-"""Implementations of the alignment losses registered in :mod:`skvalence.decoders.losses`.
+"""Alignment losses: the modules behind the strategies of :mod:`skvalence.decoders.registry`.
 
 Every loss is an ``nn.Module`` built once per fit from the class target (one V-axis
 coordinate or one prototype row per class). Its ``forward(batch)`` returns the
@@ -27,6 +27,26 @@ from torch import nn
 from torch.nn import functional as F
 
 from skvalence.eeg.montage import channel_region, hemisphere
+
+__all__ = [
+    "AlignmentBatch",
+    "AlignmentLoss",
+    "normalise_target",
+    "scalar_axis",
+    "AxisRegression",
+    "MaskedAxisRegression",
+    "ProcrustesLoss",
+    "RSALoss",
+    "LinearCKALoss",
+    "PrototypeCELoss",
+    "ValenceSupConLoss",
+    "PairwiseRankingLoss",
+    "MultiAxisRegression",
+    "PrototypeDistillation",
+    "AdapterHeadLoss",
+    "PretrainFinetune",
+    "UncertaintyWeighted",
+]
 
 _EPS = 1e-8
 #: Index of alpha in the default DE band order (delta, theta, alpha, beta, gamma).
@@ -64,7 +84,18 @@ class AlignmentBatch:
 
 
 def normalise_target(target):
-    """Centre prototype rows over classes and scale them to unit RMS norm."""
+    """Centre prototype rows over classes and scale them to unit RMS norm.
+
+    Returns the normalised ``(n_classes, k)`` prototypes (a 1-D target becomes one
+    column), the class-mean row that was subtracted and the scale divided by.
+
+    Examples
+    --------
+    >>> from skvalence.decoders.alignment import normalise_target
+    >>> prototypes, centre, scale = normalise_target([1.0, 2.0, 3.0])
+    >>> prototypes.ravel().round(3).tolist(), centre.tolist()
+    ([-1.225, 0.0, 1.225], [2.0])
+    """
     t = np.asarray(target, dtype=np.float64)
     if t.ndim == 1:
         t = t[:, None]
@@ -77,7 +108,15 @@ def normalise_target(target):
 
 
 def scalar_axis(prototypes):
-    """One z-scored coordinate per class: the column, or the rows' PC1 scores."""
+    """One z-scored coordinate per class: the column, or the rows' PC1 scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.decoders.alignment import scalar_axis
+    >>> scalar_axis(np.array([[0.0], [1.0], [5.0]])).round(3).tolist()
+    [-0.926, -0.463, 1.389]
+    """
     if prototypes.shape[1] == 1:
         axis = prototypes[:, 0]
     else:
