@@ -17,10 +17,13 @@ for a few epochs) so the example runs in seconds on a laptop.
 # %%
 # A small cohort and the paper's subject split
 # --------------------------------------------
-# With 16 subjects, :class:`~skvalence.model_selection.FACEDPaperSplit` keeps
-# the paper's 80/20/23 proportions. The ensemble receives the training and
-# validation subjects; a :class:`~sklearn.model_selection.PredefinedSplit`
-# tells it which are which, so no subject is ever on both sides.
+# The paper's split puts FACED subjects 0-79 in training, 80-99 in validation
+# and 100-122 in test. A 16-subject simulated cohort does not carry those ids,
+# so :class:`~skvalence.model_selection.FACEDPaperSplit` is told to keep the
+# 80/20/23 proportions instead (``assign="proportional"``). The ensemble
+# receives the training and validation subjects; a
+# :class:`~sklearn.model_selection.PredefinedSplit` tells it which are which,
+# so no subject is ever on both sides.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
@@ -33,7 +36,7 @@ from skvalence.model_selection import FACEDPaperSplit
 
 data = make_faced_like(n_subjects=16, random_state=0, verbose=0)
 X = data.X.astype(np.float32)
-train, val, test = FACEDPaperSplit().train_validation_test(data.subject)
+train, val, test = FACEDPaperSplit(assign="proportional").train_validation_test(data.subject)
 fit_rows = np.concatenate([train, val])
 holdout = PredefinedSplit(np.r_[np.full(len(train), -1), np.zeros(len(val), dtype=int)])
 print(f"{len(train)} training, {len(val)} validation and {len(test)} test rows")

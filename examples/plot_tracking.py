@@ -12,10 +12,14 @@ cohort (a test bed with a known generative model, not evidence about brains):
 
 1. the V-axis class coordinates come from :class:`skvalence.VAxisTransformer`
    with the bundled offline language model (all-MiniLM-L6-v2);
-2. :func:`~skvalence.analysis.tracking.track_vaxis` predicts every clip's
-   coordinate from the other 27 clips (leave-one-stimulus-out ridge, penalty
-   chosen inside each training fold), tests the cross-validated r with a
-   permutation null, and places it within a random-coordinate null;
+2. :func:`~skvalence.analysis.tracking.track_vaxis` predicts the coordinate
+   of every clip from the clips of the *other* emotion classes
+   (leave-one-class-out ridge, penalty chosen inside each training fold: the
+   ridge never saw the emotion it predicts), tests that headline r against
+   permutations of the class -> coordinate assignment, gives it a
+   subject-bootstrap confidence interval, and places it within a
+   random-coordinate null; the leave-one-stimulus-out and in-sample r are
+   printed beside it, labelled;
 3. two figures: predicted vs true coordinate per clip, and the ridge weights
    as one scalp map per band.
 """
@@ -48,8 +52,10 @@ clip_coords = class_to_stimulus_coords(dict(zip(vaxis.classes_, vaxis.class_coor
 # Cross-validated tracking
 # ------------------------
 # The permutation null shuffles the class coordinates over classes
-# (``permutation="class"``), which keeps the three or four clips of a class
-# together and is the more conservative of the two nulls offered.
+# (``permutation="class"``, the default for class-level coordinates), which
+# keeps the three or four clips of a class together. The confidence interval
+# resamples the 30 subjects (``n_bootstrap`` resamples, each refitting the
+# leave-one-class-out ridge).
 result = track_vaxis(
     data.X,
     data.stimulus,
@@ -59,10 +65,12 @@ result = track_vaxis(
     permutation="class",
     n_permutations=1000,
     n_random_directions=200,
+    n_bootstrap=200,
     random_state=0,
 )
 print(result.summary())
-print(f"r = {result.r:.3f}, r_in_sample = {result.r_in_sample:.3f}, p = {result.p_value:.4f}")
+print(f"headline ({result.headline}) r = {result.r:.3f}, p = {result.p_value:.4f}; "
+      f"leave-one-stimulus-out r = {result.r_loso:.3f}; in-sample r = {result.r_in_sample:.3f}")
 
 # %%
 # Positive control: the simulator's own valence
@@ -79,6 +87,7 @@ control = track_vaxis(
     subject=data.subject,
     n_permutations=1000,
     n_random_directions=0,
+    n_bootstrap=0,  # no interval needed for the control
     random_state=0,
 )
 print(f"simulator valence: r = {control.r:.3f}, r_in_sample = {control.r_in_sample:.3f}, p = {control.p_value:.4f}")

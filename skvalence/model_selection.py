@@ -40,19 +40,27 @@ def _n_rows(X, groups):
 class FACEDPaperSplit(BaseCrossValidator):
     """FACED's fixed subject split: train 0-79, validation 80-99, test 100-122.
 
-    Subjects are taken in sorted order of their ids; the ``train``,
-    ``validation`` and ``test`` ranges index positions in that order. With
-    exactly 123 subjects (the released cohort) the positions are used as
-    given. With any other number ``n`` of subjects the split scales
-    proportionally: subject position ``p`` is mapped to the reference position
-    ``floor(p * 123 / n)`` and joins the set whose range holds it, so the
-    80/20/23 proportions are kept (e.g. 30 subjects -> 20 / 5 / 5).
+    By default (``assign="id"``) every subject goes to the set that holds its
+    FACED subject id, whatever else is in ``groups``: a copy missing some
+    subjects keeps the paper's boundaries (79/80 and 99/100), it never shifts
+    them. Ids that none of the three sets holds (e.g. 999, or any id of a
+    cohort that is not FACED's) raise a ``ValueError`` naming them, unless
+    ``unknown="ignore"``, which leaves their rows out of every set.
+
+    For cohorts that are not FACED's 123 subjects -- a simulated cohort of
+    any size, SEED-V -- ``assign="proportional"`` keeps the paper's 80/20/23
+    proportions instead: subjects are taken in sorted order of their ids and
+    the one at position ``p`` of ``n`` stands for FACED subject
+    ``floor(p * 123 / n)`` (the identity when ``n == 123``), e.g. 30 subjects
+    -> 20 / 5 / 5. This is a positional rule, so use it only where positions
+    are what you mean.
 
     Parameters
     ----------
     train, validation, test : iterable of int
-        Positions (in a 123-subject cohort) of the training, validation and
-        test subjects. They must not overlap.
+        FACED subject ids 0-122 of the training, validation and test sets
+        (with ``assign="proportional"``: positions in a 123-subject cohort).
+        They must not overlap.
     mode : {"test", "validation", "train+validation"}, default="test"
         Which single (train, test) pair :meth:`split` yields: ``"test"``
         trains on the training subjects and tests on the test subjects;
@@ -61,6 +69,16 @@ class FACEDPaperSplit(BaseCrossValidator):
         hyper-parameters without touching the test subjects);
         ``"train+validation"`` trains on training and validation subjects and
         tests on the test subjects (the refit after model selection).
+    assign : {"id", "proportional"}, default="id"
+        ``"id"``: a subject joins the set holding its id. ``"proportional"``:
+        subjects are ranked by id and scaled onto 123 positions (see above),
+        for simulated and other non-FACED cohorts.
+    unknown : {"raise", "ignore"}, default="raise"
+        With ``assign="id"``, what to do with subject ids that none of
+        ``train``, ``validation``, ``test`` holds: ``"raise"`` a
+        ``ValueError`` naming them, or ``"ignore"``: their rows join no set
+        (they are neither trained nor tested on). Unused with
+        ``assign="proportional"``, where the sets' positions decide.
 
     See Also
     --------
@@ -76,9 +94,25 @@ class FACEDPaperSplit(BaseCrossValidator):
     (array([ 0, 79]), array([100, 122]))
     >>> FACEDPaperSplit().get_n_splits()
     1
+
+    A copy without subject 50 keeps the boundaries where the paper put them:
+
+    >>> partial = groups[groups != 50]
+    >>> train, val, test = FACEDPaperSplit().train_validation_test(partial)
+    >>> np.unique(partial[val])[[0, -1]]
+    array([80, 99])
+
+    A simulated cohort of 30 subjects (ids 0-29) needs the proportional rule:
+
+    >>> small = np.repeat(np.arange(30), 2)
+    >>> tr, va, te = FACEDPaperSplit(assign="proportional").train_validation_test(small)
+    >>> [len(np.unique(small[i])) for i in (tr, va, te)]
+    [20, 5, 5]
     """
 
     _MODES = ("test", "validation", "train+validation")
+    _ASSIGN = ("id", "proportional")
+    _UNKNOWN = ("raise", "ignore")
     # Request `groups` by default, as scikit-learn's group splitters do.
     __metadata_request__split = {"groups": True}
 
@@ -91,18 +125,34 @@ class FACEDPaperSplit(BaseCrossValidator):
         validation=range(80, 100),
         test=range(100, FACED_N_SUBJECTS),
         mode="test",
+        *,
+        assign="id",
+        unknown="raise",
     ):
         self.train = train
         self.validation = validation
         self.test = test
         self.mode = mode
+        self.assign = assign
+        self.unknown = unknown
 
     def _reference_sets(self):
-        sets = [np.unique(np.asarray(list(s), dtype=int)) for s in (self.train, self.validation, self.test)]
+        sets = []
+        for name, values in zip(self._SET_NAMES, (self.train, self.validation, self.test)):
+            try:
+                values = list(values)
+            except TypeError:
+                raise ValueError(
+                    f"FACEDPaperSplit: `{name}` must be an iterable of FACED subject ids, got {values!r}"
+                ) from None
+            bad = [v for v in values if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral)]
+            if bad:
+                raise ValueError(f"FACEDPaperSplit: `{name}` must hold integer FACED subject ids, got {bad[0]!r}")
+            sets.append(np.unique(np.asarray(values, dtype=np.int64)))
         for name, positions in zip(self._SET_NAMES, sets):
             if positions.size and (positions.min() < 0 or positions.max() >= FACED_N_SUBJECTS):
                 raise ValueError(
-                    f"FACEDPaperSplit: `{name}` must hold positions in 0..{FACED_N_SUBJECTS - 1}"
+                    f"FACEDPaperSplit: `{name}` must hold FACED subject ids (positions) in 0..{FACED_N_SUBJECTS - 1}"
                 )
         names = self._SET_NAMES
         for i in range(3):
@@ -116,15 +166,53 @@ class FACEDPaperSplit(BaseCrossValidator):
 
     def _subject_roles(self, subjects):
         """Role (0 train, 1 validation, 2 test, -1 unused) of each sorted subject."""
+        if self.assign not in self._ASSIGN:
+            raise ValueError(f"FACEDPaperSplit: assign must be one of {self._ASSIGN}, got {self.assign!r}")
+        if self.unknown not in self._UNKNOWN:
+            raise ValueError(f"FACEDPaperSplit: unknown must be one of {self._UNKNOWN}, got {self.unknown!r}")
         sets = self._reference_sets()
         n = len(subjects)
-        # Proportional scaling: subject p stands in for reference position floor(p * 123 / n)
-        # (the identity when n == 123).
-        positions = (np.arange(n) * FACED_N_SUBJECTS) // n
+        if self.assign == "proportional":
+            # Subject p stands in for reference position floor(p * 123 / n) (the identity when n == 123).
+            keys = (np.arange(n) * FACED_N_SUBJECTS) // n
+        else:
+            keys = self._subject_ids(subjects)
         roles = np.full(n, -1)
         for role, reference in enumerate(sets):
-            roles[np.isin(positions, reference)] = role
+            roles[np.isin(keys, reference)] = role
+        if self.assign == "id" and self.unknown == "raise" and np.any(roles == -1):
+            stray = subjects[roles == -1]
+            shown = ", ".join(str(s) for s in stray[:20]) + (", ..." if stray.size > 20 else "")
+            raise ValueError(
+                f"FACEDPaperSplit: {stray.size} subject id(s) belong to none of the train / validation / "
+                f"test sets ({self._describe(sets)}): {shown}. Pass unknown='ignore' to leave their rows "
+                "out of every set, or assign='proportional' for a cohort that does not carry FACED's "
+                "subject ids (a simulated cohort, SEED-V)"
+            )
         return roles
+
+    @staticmethod
+    def _subject_ids(subjects):
+        """The sorted unique ``groups`` as integer FACED ids (``assign="id"``)."""
+        kind = subjects.dtype.kind
+        if kind == "O" and all(
+            isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) for s in subjects
+        ):
+            # Python integers beyond int64 cannot be FACED ids; -1 marks them unknown.
+            return np.array([int(s) if -(2**63) <= s < 2**63 else -1 for s in subjects], dtype=np.int64)
+        if kind in "iu":
+            return subjects.astype(np.int64)
+        if kind == "f" and np.all(np.isfinite(subjects)) and np.all(subjects == np.round(subjects)):
+            return subjects.astype(np.int64)
+        raise ValueError(
+            "FACEDPaperSplit: with assign='id', `groups` must hold integer FACED subject ids (0-122), got "
+            f"dtype {subjects.dtype}; use assign='proportional' for other subject labels"
+        )
+
+    def _describe(self, sets):
+        from .datasets._bunch import format_ids
+
+        return "; ".join(f"{name} {format_ids(ids) or 'none'}" for name, ids in zip(self._SET_NAMES, sets))
 
     def train_validation_test(self, groups):
         """Row indices of the training, validation and test subjects.
@@ -137,16 +225,25 @@ class FACEDPaperSplit(BaseCrossValidator):
         Returns
         -------
         train_idx, val_idx, test_idx : ndarray of int
-            Disjoint row indices; every subject's rows fall in exactly one.
+            Disjoint row indices; every subject's rows fall in exactly one,
+            except subjects left out on purpose (``unknown="ignore"``, or
+            positions outside all three sets).
+
+        Raises
+        ------
+        ValueError
+            If a set gets no subject, or (``assign="id"``,
+            ``unknown="raise"``) a subject id belongs to no set; the message
+            names the ids.
 
         Examples
         --------
         >>> import numpy as np
         >>> from skvalence.model_selection import FACEDPaperSplit
-        >>> groups = np.repeat(np.arange(30), 3)
+        >>> groups = np.repeat(np.arange(123), 3)
         >>> tr, va, te = FACEDPaperSplit().train_validation_test(groups)
         >>> [len(np.unique(groups[i])) for i in (tr, va, te)]
-        [20, 5, 5]
+        [80, 20, 23]
         """
         groups = check_groups(groups, None, owner=type(self).__name__)
         subjects, inverse = np.unique(groups, return_inverse=True)
@@ -154,9 +251,13 @@ class FACEDPaperSplit(BaseCrossValidator):
         out = tuple(np.flatnonzero(roles == role) for role in range(3))
         for name, idx in zip(self._SET_NAMES, out):
             if idx.size == 0:
+                hint = (
+                    "use more subjects or set the ranges explicitly" if self.assign == "proportional"
+                    else "the data hold none of its subject ids; for a small or simulated cohort use "
+                    "assign='proportional'"
+                )
                 raise ValueError(
-                    f"FACEDPaperSplit: no subject falls in the {name} set with {len(subjects)} "
-                    "subjects; use more subjects or set the ranges explicitly"
+                    f"FACEDPaperSplit: no subject falls in the {name} set with {len(subjects)} subjects; {hint}"
                 )
         return out
 

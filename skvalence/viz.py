@@ -137,10 +137,11 @@ def _class_labels(result, class_names):
 def plot_tracking_scatter(result, *, ax=None, class_names=None):
     """Cross-validated prediction against true coordinate, one point per stimulus.
 
-    Points are coloured by class; a dashed least-squares line is drawn (ridge
-    shrinks predictions, so the identity line would mislead); the title gives
-    the cross-validated r, its permutation p-value and the in-sample r
-    (labelled).
+    Points are the headline's held-out predictions (``result.predicted``:
+    leave-one-class-out, named by ``result.headline``), coloured by class; a
+    dashed least-squares line is drawn (ridge shrinks predictions, so the
+    identity line would mislead); the title gives the headline r, its
+    permutation p-value and the in-sample r (labelled).
 
     Parameters
     ----------
@@ -168,7 +169,7 @@ def plot_tracking_scatter(result, *, ax=None, class_names=None):
     >>> coords = class_to_stimulus_coords(np.linspace(-1, 1, 9))
     >>> stim = np.tile(np.arange(28), 4)
     >>> X = rng.normal(size=(112, 10)) + np.outer(coords[stim], rng.normal(size=10))
-    >>> res = track_vaxis(X, stim, coords, n_permutations=20, n_random_directions=0, random_state=0)
+    >>> res = track_vaxis(X, stim, coords, n_permutations=100, n_random_directions=0, random_state=0)
     >>> ax = plot_tracking_scatter(res)
     >>> sum(len(c.get_offsets()) for c in ax.collections)  # one point per clip
     28
@@ -186,9 +187,11 @@ def plot_tracking_scatter(result, *, ax=None, class_names=None):
     grid = np.linspace(result.true.min(), result.true.max(), 2)
     ax.plot(grid, slope * grid + intercept, color="0.4", lw=1, ls="--")
     ax.set_xlabel("V-axis coordinate of the stimulus")
-    ax.set_ylabel("EEG prediction (leave-one-stimulus-out)")
+    # The points are the headline's held-out predictions (leave-one-class-out since issue 12).
+    headline = getattr(result, "headline", "leave-one-stimulus-out")
+    ax.set_ylabel(f"EEG prediction ({headline})")
     ax.set_title(
-        f"cross-validated r = {result.r:.2f}, permutation p = {result.p_value:.3g}\n"
+        f"cross-validated r ({headline}) = {result.r:.2f}, permutation p = {result.p_value:.3g}\n"
         f"(in-sample r = {result.r_in_sample:.2f}, not cross-validated)",
         fontsize=10,
     )
@@ -239,7 +242,7 @@ def plot_tracking_topomap(result, ch_names=None, bands=None, *, axes=None):
     >>> coords = class_to_stimulus_coords(np.linspace(-1, 1, 9))
     >>> stim = np.tile(np.arange(28), 2)
     >>> X = rng.normal(size=(56, 160)) + np.outer(coords[stim], rng.normal(size=160))
-    >>> res = track_vaxis(X, stim, coords, n_permutations=10, n_random_directions=0,
+    >>> res = track_vaxis(X, stim, coords, n_permutations=100, n_random_directions=0,
     ...                   ch_names=FACED_CHANNELS, bands=["delta", "theta", "alpha", "beta", "gamma"])
     >>> axes = plot_tracking_topomap(res)
     >>> [ax.get_title() for ax in axes]

@@ -31,16 +31,16 @@ def test_paper_split_uses_paper_indices_with_123_subjects():
     assert len(tr) + len(va) + len(te) == groups.size  # coverage
 
 
-def test_paper_split_sorts_non_contiguous_ids():
+def test_paper_split_proportional_sorts_non_contiguous_ids():
     groups = np.repeat(np.arange(123) * 7 + 1000, 2)
-    tr, va, te = FACEDPaperSplit().train_validation_test(groups)
+    tr, va, te = FACEDPaperSplit(assign="proportional").train_validation_test(groups)
     assert np.unique(groups[te]).tolist() == (np.arange(100, 123) * 7 + 1000).tolist()
 
 
 @pytest.mark.parametrize("n", [10, 30, 61, 246])
 def test_paper_split_scales_proportionally(n):
     _, _, groups = _toy(n, rows=2)
-    tr, va, te = FACEDPaperSplit().train_validation_test(groups)
+    tr, va, te = FACEDPaperSplit(assign="proportional").train_validation_test(groups)
     sizes = np.array([np.unique(groups[i]).size for i in (tr, va, te)])
     assert sizes.sum() == n
     assert np.all(np.abs(sizes - n * np.array([80, 20, 23]) / 123) <= 1.5)
@@ -72,7 +72,32 @@ def test_paper_split_errors():
     with pytest.raises(ValueError, match="rows"):
         list(FACEDPaperSplit().split(X, y, groups[:-1]))
     with pytest.raises(ValueError, match="test set"):
+        FACEDPaperSplit(assign="proportional").train_validation_test(np.arange(3))
+    with pytest.raises(ValueError, match="validation set.*assign='proportional'"):
         FACEDPaperSplit().train_validation_test(np.arange(3))
+    with pytest.raises(ValueError, match="assign must be"):
+        FACEDPaperSplit(assign="position").train_validation_test(groups)
+    with pytest.raises(ValueError, match="unknown must be"):
+        FACEDPaperSplit(unknown="drop").train_validation_test(groups)
+    with pytest.raises(ValueError, match="integer FACED subject ids"):
+        FACEDPaperSplit().train_validation_test(np.array(["a", "b"]))
+
+
+def test_paper_split_by_id_keeps_boundaries_and_names_unknown_ids():
+    groups = np.repeat(np.setdiff1d(np.arange(123), [5, 85, 110]), 2)
+    tr, va, te = FACEDPaperSplit().train_validation_test(groups)
+    assert set(groups[tr]) == set(range(80)) - {5}
+    assert set(groups[va]) == set(range(80, 100)) - {85}
+    assert set(groups[te]) == set(range(100, 123)) - {110}
+    # float ids holding integers are ids too
+    tr2, _, _ = FACEDPaperSplit().train_validation_test(groups.astype(float))
+    np.testing.assert_array_equal(tr, tr2)
+    stray = np.r_[groups, 999, 999, 130]
+    with pytest.raises(ValueError, match=r"2 subject id\(s\) belong to none.*: 130, 999"):
+        FACEDPaperSplit().train_validation_test(stray)
+    tr3, va3, te3 = FACEDPaperSplit(unknown="ignore").train_validation_test(stray)
+    assert len(tr3) + len(va3) + len(te3) == groups.size
+    assert not {130, 999} & set(stray[np.r_[tr3, va3, te3]])
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
@@ -131,7 +156,9 @@ def test_seedv_trial_groups():
 
 
 @pytest.mark.parametrize(
-    "cv", [SubjectKFold(4), FACEDPaperSplit(mode="validation"), SubjectKFold(3, shuffle=True, random_state=0)]
+    "cv",
+    [SubjectKFold(4), FACEDPaperSplit(mode="validation", assign="proportional"),
+     SubjectKFold(3, shuffle=True, random_state=0)],
 )
 def test_splitters_in_cross_val_score_and_grid_search(cv):
     X, y, groups = _toy(40, rows=3)

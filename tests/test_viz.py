@@ -34,7 +34,7 @@ def tracking_result():
     subject = np.repeat(np.arange(n_subjects), coords.size * windows)
     stimulus = np.tile(np.repeat(np.arange(coords.size), windows), n_subjects)
     X = 0.4 * np.outer(coords[stimulus], rng.normal(size=160)) + rng.normal(size=(subject.size, 160))
-    return track_vaxis(X, stimulus, coords, subject=subject, n_permutations=20, n_random_directions=5,
+    return track_vaxis(X, stimulus, coords, subject=subject, n_permutations=100, n_random_directions=100,
                        ch_names=FACED_CHANNELS, bands=BANDS, random_state=0)
 
 

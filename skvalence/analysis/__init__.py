@@ -12,15 +12,30 @@ from .geometry import (
     split_basin_residual,
 )
 from .rediscovery import RediscoveryResult, rediscovery_zoo
-from ..decoders.callbacks import GradientSubspaceMonitor
-from .saturation import alignment_deltas, feature_alignments
-from .stats import bootstrap_ci, holm_correction, paired_comparison, pearson_with_p, tost_equivalence
-from .sweep import SweepResult, alignment_sweep
+from ..decoders.callbacks import FeatureDisplacementMonitor, GradientSubspaceMonitor
+from .saturation import (
+    alignment_deltas,
+    compare_displacement,
+    displacement_summary,
+    feature_alignments,
+    feature_displacement,
+)
+from .stats import (
+    bootstrap_ci,
+    holm_correction,
+    margin_tests,
+    paired_comparison,
+    pearson_with_p,
+    tost_equivalence,
+)
+from .sweep import SweepResult, alignment_sweep, compare_strategies, compare_to_baseline
 from .tracking import TrackingResult, class_to_stimulus_coords, track_vaxis
 
 __all__ = [
-    "GradientSubspaceMonitor", "RediscoveryResult", "SweepResult", "TrackingResult",
-    "alignment_deltas", "alignment_sweep", "basin_projector", "bootstrap_ci",
+    "FeatureDisplacementMonitor", "GradientSubspaceMonitor", "RediscoveryResult", "SweepResult",
+    "TrackingResult", "alignment_deltas", "alignment_sweep", "basin_projector", "bootstrap_ci",
+    "compare_displacement", "compare_strategies", "compare_to_baseline", "displacement_summary",
+    "feature_displacement", "margin_tests",
     "class_axis_alignment", "class_mean_subspace", "class_means", "class_to_stimulus_coords",
     "directional_ablation", "feature_alignments", "holm_correction", "neural_collapse_ratio",
     "paired_comparison", "pearson_with_p",

@@ -31,8 +31,9 @@ from scipy import sparse
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from ..utils._validation import check_groups, stimulus_classes
 from ..utils.linalg import row_space
-from ..utils._validation import stimulus_classes
+from ..utils.nulls import monte_carlo_p, null_percentile, pearson_columns, random_unit_directions
 
 __all__ = [
     "basin_projector",
@@ -46,6 +47,10 @@ __all__ = [
 ]
 
 
+#: Smallest Monte-Carlo null accepted by the analyses (random directions, permutations).
+MIN_NULL_SIZE = 100
+
+
 # --------------------------------------------------------------------------- helpers
 def _check_features(Z, y, name="Z"):
     Z = check_array(Z, dtype=np.float64, input_name=name)
@@ -53,14 +58,15 @@ def _check_features(Z, y, name="Z"):
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (one label per row of {name}); got shape {y.shape}.")
     check_consistent_length(Z, y)
-    return Z, y
+    # labels are grouped with np.unique: no NaN, no ids of types that cannot be sorted together
+    return Z, check_groups(y, Z.shape[0], name="y")
 
 
 def _check_labels(labels, n_rows, name):
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n_rows:
         raise ValueError(f"{name} must be 1-D with one entry per sample ({n_rows}); got shape {labels.shape}.")
-    return labels
+    return check_groups(labels, n_rows, name=name)
 
 
 def _lookup(coords, keys, name):
@@ -326,6 +332,9 @@ def neural_collapse_ratio(Z, y):
     0.04
     """
     Z, y = _check_features(Z, y)
+    peak = float(np.max(np.abs(Z)))
+    if peak > 0:  # the ratio is scale-invariant; an exact power-of-two rescale keeps squares of huge/tiny Z finite
+        Z = np.ldexp(Z, -np.frexp(peak)[1])
     _, means, inverse = _group_means(Z, y)
     if means.shape[0] < 2:
         raise ValueError("neural_collapse_ratio needs at least two classes in y.")
@@ -516,8 +525,12 @@ def random_direction_null(
       ``u`` and the class coordinates are ``(centroids - mean) @ u``, as in the
       paper's "random direction in the language model's space" control.
 
-    The percentile is ``100 * mean(null < observed)``; the p-value is the
-    one-sided Monte-Carlo p ``(1 + #(null >= observed)) / (1 + n_directions)``.
+    The percentile is :func:`~skvalence.utils.nulls.null_percentile` (share of draws
+    below ``observed``, ties counted half); the p-value is the one-sided Monte-Carlo p
+    ``(1 + #(null >= observed)) / (1 + n_directions)``
+    (:func:`~skvalence.utils.nulls.monte_carlo_p`).  This is a per-model null; the
+    paper's zoo-level null over many checkpoints is
+    :func:`skvalence.analysis.rediscovery.zoo_null`.
 
     Parameters
     ----------
@@ -528,9 +541,10 @@ def random_direction_null(
     class_coords : array-like of shape (n_labels,) or dict
         The real class coordinates.
     n_directions : int, default=1000
-        Number of random draws.
-    class_centroids : array-like of shape (n_labels, n_dims), default=None
-        Optional text-space class centroids (rows indexed by label value).
+        Number of random draws (at least 100).
+    class_centroids : array-like of shape (n_labels, n_dims) or dict, default=None
+        Optional text-space class centroids (rows indexed by label value, or a
+        mapping label -> centroid).
     random_state : int, RandomState instance or None, default=None
         Seed of the draws.
 
@@ -538,7 +552,8 @@ def random_direction_null(
     -------
     result : Bunch
         ``observed``, ``null`` (n_directions,), ``percentile`` and ``p_value``,
-        and ``test`` naming the procedure.
+        ``test`` naming the procedure (and which null), ``classes`` and ``scores``
+        (the centroids' PC1 scores, as in :func:`class_axis_alignment`).
 
     Examples
     --------
@@ -552,34 +567,50 @@ def random_direction_null(
     >>> res.percentile > 90
     True
     """
-    if not isinstance(n_directions, numbers.Integral) or n_directions < 1:
-        raise ValueError(f"n_directions must be a positive integer; got {n_directions!r}.")
+    if not isinstance(n_directions, numbers.Integral) or n_directions < MIN_NULL_SIZE:
+        raise ValueError(
+            f"n_directions must be an integer >= {MIN_NULL_SIZE} (a smaller Monte-Carlo null cannot "
+            f"resolve p = 0.01); got {n_directions!r}."
+        )
     observed, details = class_axis_alignment(Z, y, class_coords, return_details=True)
     rng = check_random_state(random_state)
     n_classes = details.classes.shape[0]
-    scores = details.scores
     if class_centroids is None:
         draws = rng.standard_normal((n_directions, n_classes))
+        kind = "standard-normal class coordinates"
     else:
-        C = check_array(class_centroids, dtype=np.float64, input_name="class_centroids")
-        if not np.issubdtype(details.classes.dtype, np.integer):
-            raise TypeError("class_centroids needs integer class labels that index its rows.")
-        if np.min(details.classes) < 0 or np.max(details.classes) >= C.shape[0]:
-            raise ValueError("class_centroids must have one row per label value in y.")
-        C = C[details.classes]
-        U = rng.standard_normal((n_directions, C.shape[1]))
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
-        draws = (C - C.mean(axis=0)) @ U.T
-        draws = draws.T
-    # Pearson correlation of the fixed scores with every draw at once.
-    s = (scores - scores.mean()) / np.linalg.norm(scores - scores.mean())
-    d = draws - draws.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(d, axis=1)
-    null = np.abs(d @ s) / np.where(norms > 0, norms, np.inf)
+        C = _centroid_rows(class_centroids, details.classes)
+        U = random_unit_directions(n_directions, C.shape[1], random_state=rng)
+        draws = ((C - C.mean(axis=0)) @ U.T).T
+        kind = "random unit directions in the class-centroid (language-model) space"
+    # |Pearson r| of the fixed scores with every draw at once; a draw on which all
+    # classes coincide orders nothing, so its alignment is 0.
+    null = np.nan_to_num(np.abs(pearson_columns(draws.T, details.scores)), nan=0.0)
     return Bunch(
         observed=observed,
         null=null,
-        percentile=float(100.0 * np.mean(null < observed)),
-        p_value=float((1 + np.sum(null >= observed)) / (1 + n_directions)),
-        test="random-direction Monte-Carlo null of |corr| (one-sided)",
+        percentile=null_percentile(observed, null),
+        p_value=monte_carlo_p(observed, null, alternative="greater"),
+        test=f"random-direction Monte-Carlo null of |corr| (one-sided; {kind})",
+        classes=details.classes,
+        scores=details.scores,
     )
+
+
+def _centroid_rows(class_centroids, classes):
+    """Rows of ``class_centroids`` (array indexed by label value, or dict) for ``classes``."""
+    if isinstance(class_centroids, dict):
+        missing = [k for k in classes if k not in class_centroids and _py(k) not in class_centroids]
+        if missing:
+            raise ValueError(f"class_centroids has no centroid for label(s) {missing[:5]}.")
+        rows = [class_centroids[k] if k in class_centroids else class_centroids[_py(k)] for k in classes]
+        return check_array(np.asarray(rows, dtype=np.float64), input_name="class_centroids")
+    C = check_array(class_centroids, dtype=np.float64, input_name="class_centroids")
+    classes = np.asarray(classes)
+    if not np.issubdtype(classes.dtype, np.integer):
+        raise TypeError("class_centroids is an array, so class labels must be integers that index its rows; "
+                        "pass a dict label -> centroid instead.")
+    if np.min(classes) < 0 or np.max(classes) >= C.shape[0]:
+        raise ValueError(f"class_centroids has {C.shape[0]} rows but the labels run from "
+                         f"{np.min(classes)} to {np.max(classes)}; it needs one row per label value.")
+    return C[classes]

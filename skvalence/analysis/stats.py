@@ -11,16 +11,27 @@ import warnings
 
 import numpy as np
 from scipy import stats
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_array
+
+from ..utils._validation import check_groups
 
 __all__ = [
     "bootstrap_ci",
     "holm_correction",
+    "margin_tests",
     "paired_comparison",
     "pearson_with_p",
     "tost_equivalence",
 ]
+
+_TESTS = ("ttest", "wilcoxon", "permutation")
+_TEST_NAMES = {
+    "ttest": "paired t-test (scipy.stats.ttest_rel)",
+    "wilcoxon": "Wilcoxon signed-rank test (scipy.stats.wilcoxon)",
+    "permutation": "sign-flip permutation test of the mean delta (scipy.stats.permutation_test)",
+}
+_MIN_RESAMPLES = 100
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
@@ -35,16 +46,121 @@ def _vector(values, name, min_size=2):
 
 
 def _check_confidence(confidence):
+    check_scalar(confidence, "confidence", numbers.Real)  # TypeError naming the parameter
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}.")
 
 
-def _t_ci(deltas, confidence):
-    n = deltas.shape[0]
-    mean = float(deltas.mean())
-    sem = float(deltas.std(ddof=1) / np.sqrt(n))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=n - 1) * sem)
-    return mean - half, mean + half
+def _t_ci(values, confidence):
+    """Two-sided t-interval of the mean (``ttest_1samp(...).confidence_interval``); a point when sd == 0."""
+    values = np.asarray(values, dtype=np.float64)
+    mean = float(values.mean())
+    if values.shape[0] < 2 or float(values.std(ddof=1)) == 0:
+        return mean, mean
+    ci = stats.ttest_1samp(values, 0.0).confidence_interval(confidence_level=confidence)
+    return float(ci.low), float(ci.high)
+
+
+def _check_test(test, n_resamples):
+    if test not in _TESTS:
+        raise ValueError(f"test must be one of {_TESTS}; got {test!r}.")
+    if test == "permutation" and (
+        isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral)
+        or n_resamples < _MIN_RESAMPLES
+    ):
+        raise ValueError(f"n_resamples must be an integer >= {_MIN_RESAMPLES}; got {n_resamples!r}.")
+
+
+def _as_generator(random_state):
+    """A numpy Generator from an int, None, a Generator or a RandomState (for scipy's ``rng=``)."""
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    return np.random.default_rng(random_state)
+
+
+def _one_sample_p(deltas, null_mean, alternative, test, n_resamples, random_state):
+    """p-value of a one-sample test of ``mean(deltas)`` against ``null_mean`` (deltas not all equal)."""
+    shifted = deltas - null_mean
+    if test == "ttest":
+        return float(stats.ttest_1samp(deltas, null_mean, alternative=alternative).pvalue)
+    if test == "wilcoxon":
+        if not np.any(shifted):
+            return 1.0
+        return float(stats.wilcoxon(shifted, alternative=alternative).pvalue)
+    res = stats.permutation_test((shifted,), lambda d, axis: np.mean(d, axis=axis), permutation_type="samples",
+                                 vectorized=True, n_resamples=n_resamples, alternative=alternative,
+                                 rng=_as_generator(random_state))
+    return float(res.pvalue)
+
+
+def _degenerate_p(mean, null_mean, alternative):
+    """p-value when every delta is the same: the limit of the test, 0 if the alternative holds, else 1."""
+    holds = {"two-sided": mean != null_mean, "greater": mean > null_mean, "less": mean < null_mean}[alternative]
+    return 0.0 if holds else 1.0
+
+
+def margin_tests(deltas, margin, *, test="ttest", n_resamples=9999, random_state=None):
+    """One-sided tests of the mean delta against ``+margin`` (non-superiority) and ``-margin`` (non-inferiority).
+
+    * Non-superiority: null ``mean >= +margin`` against ``mean < +margin``.  A small
+      ``p_non_superiority`` supports "the treatment does not improve by ``margin``
+      or more", the claim behind "no strategy helps".
+    * Non-inferiority: null ``mean <= -margin`` against ``mean > -margin``.
+
+    Both small is equivalence within ``(-margin, +margin)`` (TOST, see
+    :func:`tost_equivalence`); the TOST p-value is the larger of the two.
+
+    Parameters
+    ----------
+    deltas : array-like of shape (n,)
+        Paired differences (treatment minus baseline), finite, ``n >= 2``.
+    margin : float
+        Positive margin in the units of ``deltas``.
+    test : {"ttest", "wilcoxon", "permutation"}, default="ttest"
+        One-sample t-tests (:func:`scipy.stats.ttest_1samp`), Wilcoxon signed-rank
+        tests of ``deltas -+ margin``, or sign-flip permutation tests of their mean
+        (:func:`scipy.stats.permutation_test`, exact when ``2**n <= n_resamples``).
+    n_resamples : int, default=9999
+        Sign flips drawn by the permutation test (at least 100).
+    random_state : int, numpy Generator or None, default=None
+        Seed of the permutation test.
+
+    Returns
+    -------
+    result : dict
+        ``p_non_superiority``, ``p_non_inferiority``, ``p_equivalence`` (the
+        larger), ``mean_delta``, ``margin``, ``n`` and ``test``.
+
+    Examples
+    --------
+    >>> from skvalence.analysis.stats import margin_tests
+    >>> res = margin_tests([-0.021, -0.019, -0.02, -0.018, -0.022], margin=0.01)
+    >>> res["p_non_superiority"] < 0.001, res["p_non_inferiority"] > 0.5
+    (True, True)
+    """
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not (np.isfinite(margin) and margin > 0):
+        raise ValueError(f"margin must be a positive finite number; got {margin!r}.")
+    _check_test(test, n_resamples)
+    d = _vector(deltas, "deltas")
+    mean = float(d.mean())
+    if float(d.std(ddof=1)) == 0:
+        p_sup = _degenerate_p(mean, margin, "less")
+        p_inf = _degenerate_p(mean, -margin, "greater")
+    else:
+        p_sup = _one_sample_p(d, margin, "less", test, n_resamples, random_state)
+        p_inf = _one_sample_p(d, -margin, "greater", test, n_resamples, random_state)
+    name = {"ttest": "one-sided one-sample t-tests (scipy.stats.ttest_1samp)",
+            "wilcoxon": "one-sided Wilcoxon signed-rank tests (scipy.stats.wilcoxon)",
+            "permutation": "one-sided sign-flip permutation tests (scipy.stats.permutation_test)"}[test]
+    return {
+        "p_non_superiority": p_sup,
+        "p_non_inferiority": p_inf,
+        "p_equivalence": max(p_sup, p_inf),
+        "mean_delta": mean,
+        "margin": float(margin),
+        "n": int(d.shape[0]),
+        "test": f"{name} against -+{float(margin):g}",
+    }
 
 
 def _check_disjoint_groups(groups_train, groups_test):
@@ -56,7 +172,8 @@ def _check_disjoint_groups(groups_train, groups_test):
         raise ValueError(f"Subjects {shared[:5].tolist()} are in both training and test data.")
 
 
-def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence=0.95):
+def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence=0.95, n_resamples=9999,
+                      random_state=None):
     """Paired comparison of two conditions measured on the same units (e.g. seeds).
 
     The difference is ``delta = b - a`` (so with ``a`` the baseline and ``b`` the
@@ -66,18 +183,26 @@ def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence
     ----------
     a, b : array-like of shape (n_pairs,)
         Paired measurements; ``a[i]`` and ``b[i]`` come from the same unit.
-    test : {"ttest", "wilcoxon"}, default="ttest"
-        Paired t-test (:func:`scipy.stats.ttest_rel`) or Wilcoxon signed-rank
-        test (:func:`scipy.stats.wilcoxon`).
+    test : {"ttest", "wilcoxon", "permutation"}, default="ttest"
+        Paired t-test (:func:`scipy.stats.ttest_rel`), Wilcoxon signed-rank
+        test (:func:`scipy.stats.wilcoxon`) or sign-flip permutation test of the
+        mean delta (:func:`scipy.stats.permutation_test`, exact when
+        ``2**n_pairs <= n_resamples``).
     alternative : {"two-sided", "less", "greater"}, default="two-sided"
         Alternative hypothesis about ``mean(b - a)`` relative to 0.
     confidence : float, default=0.95
-        Level of the t-distribution confidence interval of the mean delta.
+        Level of the two-sided t-interval of the mean delta
+        (``scipy.stats.ttest_rel(b, a).confidence_interval``), whatever the test.
+    n_resamples : int, default=9999
+        Sign flips drawn by the permutation test (at least 100).
+    random_state : int, numpy Generator or None, default=None
+        Seed of the permutation test.
 
     Returns
     -------
     result : dict
-        ``mean_delta``, ``ci_low``, ``ci_high``, ``statistic``, ``p_value``,
+        ``mean_delta``, ``ci_low``, ``ci_high``, ``statistic`` (t, the Wilcoxon
+        W, or the mean delta for the permutation test), ``p_value``,
         ``test`` (name), ``alternative``, ``cohens_dz`` (mean delta over the
         standard deviation of the deltas, the paired effect size) and ``n``.
 
@@ -88,8 +213,7 @@ def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence
     >>> round(res["mean_delta"], 4), res["p_value"] < 0.05
     (-0.0175, True)
     """
-    if test not in ("ttest", "wilcoxon"):
-        raise ValueError(f"test must be 'ttest' or 'wilcoxon'; got {test!r}.")
+    _check_test(test, n_resamples)
     if alternative not in _ALTERNATIVES:
         raise ValueError(f"alternative must be one of {_ALTERNATIVES}; got {alternative!r}.")
     _check_confidence(confidence)
@@ -103,19 +227,22 @@ def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence
     if sd == 0:
         # Identical deltas: the tests are undefined; report the limit honestly.
         statistic = 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
-        holds = {"two-sided": mean != 0, "greater": mean > 0, "less": mean < 0}[alternative]
-        p_value = 0.0 if holds else 1.0
+        p_value = _degenerate_p(mean, 0.0, alternative)
         ci = (mean, mean)
         dz = 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
     else:
         if test == "ttest":
             res = stats.ttest_rel(b, a, alternative=alternative)
-        else:
+            statistic, p_value = float(res.statistic), float(res.pvalue)
+        elif test == "wilcoxon":
             res = stats.wilcoxon(deltas, alternative=alternative)
-        statistic, p_value = float(res.statistic), float(res.pvalue)
-        ci = _t_ci(deltas, confidence)
+            statistic, p_value = float(res.statistic), float(res.pvalue)
+        else:
+            statistic = mean
+            p_value = _one_sample_p(deltas, 0.0, alternative, test, n_resamples, random_state)
+        ci = stats.ttest_rel(b, a).confidence_interval(confidence_level=confidence)
         dz = mean / sd
-    name = "paired t-test (scipy.stats.ttest_rel)" if test == "ttest" else "Wilcoxon signed-rank test (scipy.stats.wilcoxon)"
+    name = _TEST_NAMES[test]
     return {
         "mean_delta": mean,
         "ci_low": float(ci[0]),
@@ -195,19 +322,12 @@ def tost_equivalence(deltas, margin, *, alpha=0.05):
     >>> tost_equivalence([0.001, -0.002, 0.0, 0.002, -0.001], margin=0.01)["equivalent"]
     True
     """
-    if not isinstance(margin, numbers.Real) or not margin > 0:
-        raise ValueError(f"margin must be a positive number; got {margin!r}.")
-    if not 0 < alpha < 1:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1); got {alpha!r}.")
-    d = _vector(deltas, "deltas")
-    mean = float(d.mean())
-    if d.std(ddof=1) == 0:
-        p_lower = 0.0 if mean > -margin else 1.0
-        p_upper = 0.0 if mean < margin else 1.0
-    else:
-        p_lower = float(stats.ttest_1samp(d, -margin, alternative="greater").pvalue)
-        p_upper = float(stats.ttest_1samp(d, margin, alternative="less").pvalue)
-    p = max(p_lower, p_upper)
+    res = margin_tests(deltas, margin)
+    mean, margin = res["mean_delta"], res["margin"]
+    p_lower, p_upper = res["p_non_inferiority"], res["p_non_superiority"]
+    p = res["p_equivalence"]
     equivalent = bool(p < alpha)
     verb = "lies" if equivalent else "is not shown to lie"
     return {
@@ -270,7 +390,11 @@ def bootstrap_ci(metric_fn, y_true, y_pred, groups, *, n_boot=1000, confidence=0
     if not isinstance(n_boot, numbers.Integral) or n_boot < 1:
         raise ValueError(f"n_boot must be a positive integer; got {n_boot!r}.")
     _check_confidence(confidence)
-    y_true, y_pred, groups = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.ndim == 0:
+            raise ValueError(f"{name} must be an array with one entry per sample; got {values!r}.")
+    groups = check_groups(groups, name="groups", owner="bootstrap_ci")
     if not (y_true.shape[0] == y_pred.shape[0] == groups.shape[0]):
         raise ValueError(
             f"y_true, y_pred and groups must have the same length; got "

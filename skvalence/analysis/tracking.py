@@ -3,31 +3,50 @@
 The paper averages differential-entropy features over subjects and time to
 one row per stimulus (28 FACED clips x 160 features) and shows that a ridge
 regression predicts each clip's V-axis coordinate (r = 0.87, in-sample). This
-module asks the same question out of sample:
+module asks the same question out of sample, in a form that can say "no":
 
-* every stimulus is predicted by a ridge model fitted on the *other* stimuli
-  (leave-one-stimulus-out), with the ridge penalty chosen inside each
-  training fold by :class:`~sklearn.linear_model.RidgeCV`;
-* the cross-validated Pearson r is tested against a permutation null
-  (coordinates shuffled across stimuli, or across classes), one-sided;
-* a random-coordinate null reports where r falls among coordinate tables
-  with the same class structure but no relation to valence;
-* the in-sample r (fit and score on all stimuli) is given beside it, labelled.
+* **headline: leave-one-class-out r.** All stimuli of one emotion class are
+  held out together and their coordinates predicted by a ridge fitted on the
+  other classes (:func:`~sklearn.model_selection.cross_val_predict` with
+  :class:`~sklearn.model_selection.LeaveOneGroupOut`, a ``StandardScaler`` +
+  :class:`~sklearn.linear_model.RidgeCV` pipeline whose penalty is chosen inside
+  each training fold). V-axis coordinates are class-level, so a stimulus held
+  out alone would keep its same-class siblings, and their shared coordinate, in
+  training: leave-one-stimulus-out r mostly measures "EEG separates the
+  classes". Predicting an emotion the ridge never saw measures whether EEG
+  carries the *ordering* of the classes along the axis.
+* **test: class-level permutation.** The class -> coordinate assignment is
+  permuted among classes (stimuli keep their class) and the leave-one-class-out
+  r recomputed; every ordering is enumerated when there are few enough
+  (9 classes: 9! = 362,880), otherwise ``n_permutations`` are drawn.
+* **CI: subject-cluster bootstrap.** Subjects are resampled with replacement,
+  the stimulus means recomputed and the leave-one-class-out r refitted; the
+  interval of those r is reported (the unit of resampling is the
+  subject, not the stimulus).
+* **random-direction null:** the same headline estimator on coordinate tables
+  that carry no valence (random directions of the language model's space, or
+  random class values).
+* leave-one-stimulus-out r and the in-sample r (fit and score on all stimuli,
+  the paper's kind of figure) are given beside the headline, labelled.
 
-All null targets are fitted in the same :class:`~sklearn.linear_model.RidgeCV`
-call per fold (multi-output, one penalty per target), so 1000 permutations
-cost about as much as one fit.
+All null tables are fitted in the same multi-output
+:class:`~sklearn.linear_model.RidgeCV` call per fold (one penalty per target),
+so 1000 permutations cost about as much as a few fits.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
@@ -37,12 +56,20 @@ from threadpoolctl import threadpool_limits
 from skvalence.emotions import FACED_CLASSES, FACED_CLIP_CLASS
 from skvalence.utils._logging import resolve_verbose
 from skvalence.utils._validation import check_count, jsonable
+from skvalence.utils.nulls import monte_carlo_p, null_percentile, pearson_columns
 
 from .geometry import _group_mean
 
 __all__ = ["TrackingResult", "class_to_stimulus_coords", "track_vaxis"]
 
 _PERMUTATIONS = ("auto", "stimulus", "class")
+HEADLINE = "leave-one-class-out"
+#: smallest Monte-Carlo null (permutations, random tables, bootstrap resamples) accepted
+MIN_NULL_SIZE = 100
+#: a subject bootstrap needs this many subjects (5 subjects: 126 distinct resamples)
+MIN_BOOTSTRAP_SUBJECTS = 5
+_TIE_RTOL = 1e-9  # permuted tables equal to the observed one tie with it despite rounding
+_CHUNK = 2048  # null tables per multi-output fit (bounds memory for exact enumerations)
 
 
 @dataclass
@@ -52,40 +79,69 @@ class TrackingResult:
     Attributes
     ----------
     r : float
-        Cross-validated (leave-one-stimulus-out) Pearson r between held-out
-        predictions and true coordinates. The headline number.
-    r_ci : tuple of float
-        95% Fisher-z interval of ``r``; it treats the held-out pairs as
-        independent, which leave-one-out predictions are only approximately.
+        The headline estimate: equal to ``r_loco``.
+    r_loco : float
+        Leave-one-class-out Pearson r: every stimulus's coordinate is predicted by a
+        ridge fitted on the stimuli of the *other* classes (all stimuli of a class
+        held out together), and r is taken over all stimuli.
+    r_loso : float
+        Leave-one-stimulus-out r (each stimulus held out alone; its same-class
+        siblings stay in training). Shown beside the headline, labelled; with
+        class-level coordinates it mostly measures class separability.
     r_in_sample : float
-        Pearson r of a ridge fitted and scored on all stimuli (in-sample, as
-        the paper's r = 0.87; optimistic by construction).
+        Pearson r of a ridge fitted and scored on all stimuli (in-sample, as the
+        paper's r = 0.87; optimistic by construction).
+    headline : str
+        Name of the headline estimate, ``"leave-one-class-out"``.
     p_value : float
-        Permutation p-value of ``r``, ``(1 + #{r_perm >= r}) / (1 + n_permutations)``.
+        One-sided permutation p-value of the headline r: exact
+        (``#{r_perm >= r} / n_permutations`` over every ordering, the identity
+        included) when ``permutation_exact``, else Monte-Carlo
+        (``(1 + #{r_perm >= r}) / (1 + n_permutations)``).
     test : str
         Name of the test behind ``p_value``.
     permutation : str
-        ``"stimulus"`` or ``"class"`` (what was permuted; ``"auto"`` resolved).
+        ``"class"`` (class -> coordinate assignment permuted among classes) or
+        ``"stimulus"`` (coordinates shuffled across stimuli); ``"auto"`` resolved.
+    permutation_exact : bool
+        True when every ordering was enumerated, False when orderings were sampled.
     n_permutations : int
-        Number of permutations.
+        Number of permuted tables scored (all orderings when exact).
     permutation_r : ndarray of shape (n_permutations,)
-        Cross-validated r of every permuted coordinate table.
-    null_percentile : float
-        Percentile of ``r`` among ``random_r`` (ties count half).
+        Headline r of every permuted table.
+    r_ci : tuple of float or None
+        Confidence interval of the headline r from the subject-cluster bootstrap;
+        None when not computed (``ci_method`` says why).
+    ci_level : float
+        Confidence level of ``r_ci``.
+    ci_method : str
+        How ``r_ci`` was obtained, or ``"not computed, because ..."``.
+    resampling_unit : str or None
+        Unit resampled by the bootstrap (``"subject"``); None when not computed.
+    n_bootstrap : int
+        Bootstrap resamples drawn (0 when not computed).
+    bootstrap_r : ndarray of shape (n_bootstrap,)
+        Headline r of every bootstrap resample.
+    null_percentile : float or None
+        Percentile of the headline r among ``random_r`` (ties count half); None
+        when that null was not computed (``random_null`` says why).
     random_null : str
-        What the random-coordinate null is.
+        What the random-coordinate null is, or ``"not computed, because ..."``.
     random_r : ndarray of shape (n_random,)
-        Cross-validated r of every random coordinate table.
+        Headline (leave-one-class-out) r of every random coordinate table.
     stimuli : ndarray of shape (n_stimuli,)
         Sorted stimulus ids, the order of every per-stimulus array.
     true : ndarray of shape (n_stimuli,)
         Coordinate of each stimulus.
     predicted : ndarray of shape (n_stimuli,)
-        Cross-validated prediction for each stimulus.
+        Leave-one-class-out prediction for each stimulus (the headline's).
+    predicted_loso : ndarray of shape (n_stimuli,)
+        Leave-one-stimulus-out prediction for each stimulus.
     stimulus_class : ndarray of shape (n_stimuli,)
-        Class index of each stimulus (used by the class-level nulls and plots).
-    alpha_ : ndarray of shape (n_stimuli,)
-        Ridge penalty chosen inside each fold (fold ``i`` holds out stimulus ``i``).
+        Class code of each stimulus (the groups held out together).
+    alpha_ : ndarray of shape (n_classes,)
+        Ridge penalty chosen inside each leave-one-class-out fold (fold ``c``
+        holds out class code ``c``).
     alpha_in_sample : float
         Ridge penalty of the in-sample fit.
     coef_ : ndarray of shape (n_channels, n_bands) or (n_features,)
@@ -100,19 +156,29 @@ class TrackingResult:
     """
 
     r: float
-    r_ci: tuple
+    r_loco: float
+    r_loso: float
     r_in_sample: float
+    headline: str
     p_value: float
     test: str
     permutation: str
+    permutation_exact: bool
     n_permutations: int
     permutation_r: np.ndarray
-    null_percentile: float
+    r_ci: tuple | None
+    ci_level: float
+    ci_method: str
+    resampling_unit: str | None
+    n_bootstrap: int
+    bootstrap_r: np.ndarray
+    null_percentile: float | None
     random_null: str
     random_r: np.ndarray
     stimuli: np.ndarray
     true: np.ndarray
     predicted: np.ndarray
+    predicted_loso: np.ndarray
     stimulus_class: np.ndarray
     alpha_: np.ndarray
     alpha_in_sample: float
@@ -137,9 +203,10 @@ class TrackingResult:
         >>> rng = np.random.default_rng(0)
         >>> stim = np.repeat(np.arange(8), 5)
         >>> X = rng.normal(size=(40, 6)) + np.arange(8)[stim, None] * [1, 0, 0, 0, 0, 0]
-        >>> res = track_vaxis(X, stim, np.arange(8.0), n_permutations=20, n_random_directions=10, random_state=0)
-        >>> sorted(json.loads(json.dumps(res.to_dict())))[:3]
-        ['alpha_', 'alpha_in_sample', 'bands']
+        >>> res = track_vaxis(X, stim, np.arange(8.0), n_permutations=100, n_random_directions=0, random_state=0)
+        >>> d = json.loads(json.dumps(res.to_dict()))
+        >>> d["headline"], d["r"] == d["r_loco"], d["r_ci"], d["ci_method"]
+        ('leave-one-class-out', True, None, 'not computed, because no subject ids were given')
         """
         return jsonable(asdict(self))
 
@@ -164,7 +231,7 @@ class TrackingResult:
         >>> stim = np.tile(np.arange(28), 3)
         >>> topo = np.zeros((2, 2)); topo[1] = 1.0      # only Oz carries the signal
         >>> X = rng.normal(size=(84, 4)) + np.outer(coords[stim], topo.ravel())
-        >>> res = track_vaxis(X, stim, coords, n_permutations=10, n_random_directions=0,
+        >>> res = track_vaxis(X, stim, coords, n_permutations=100, n_random_directions=0,
         ...                   ch_names=["Fz", "Oz"], bands=["alpha", "beta"])
         >>> list(res.region_weights())[0]
         'occipital'
@@ -179,7 +246,7 @@ class TrackingResult:
         return dict(sorted(means.items(), key=lambda item: -item[1]))
 
     def summary(self):
-        """A few lines of text: the cross-validated r, its test, the null and the in-sample r.
+        """A few lines of text: the headline r, its test, CI, null, and the labelled side figures.
 
         Returns
         -------
@@ -192,18 +259,32 @@ class TrackingResult:
         >>> rng = np.random.default_rng(0)
         >>> stim = np.repeat(np.arange(8), 5)
         >>> X = rng.normal(size=(40, 6)) + np.arange(8)[stim, None] * [1, 0, 0, 0, 0, 0]
-        >>> res = track_vaxis(X, stim, np.arange(8.0), n_permutations=20, n_random_directions=10, random_state=0)
-        >>> res.summary().splitlines()[0]
-        'EEG tracks the V-axis: 8 stimuli, 6 features'
+        >>> res = track_vaxis(X, stim, np.arange(8.0), n_permutations=100, n_random_directions=0, random_state=0)
+        >>> print(res.summary().splitlines()[0])
+        EEG tracks the V-axis: 8 stimuli in 8 classes, 6 features
         """
-        lo, hi = self.r_ci
+        n_classes = int(np.unique(self.stimulus_class).size)
         subjects = f", averaged over {self.n_subjects} subjects" if self.n_subjects else ""
+        if self.r_ci is None:
+            ci = f"  95% CI: {self.ci_method}"
+        else:
+            ci = (f"  {100 * self.ci_level:g}% CI [{self.r_ci[0]:.3f}, {self.r_ci[1]:.3f}] "
+                  f"({self.ci_method})")
+        if self.null_percentile is None:
+            null = f"  random-coordinate null: {self.random_null}"
+        else:
+            null = (f"  random-coordinate null ({self.random_null}): r at the {self.null_percentile:.1f}th "
+                    f"percentile of {len(self.random_r)} tables (median null r = {np.median(self.random_r):.3f})")
+        same = " (each class holds one stimulus: same as leave-one-class-out)" \
+            if n_classes == len(self.stimuli) else " (same-class siblings stay in training)"
         lines = [
-            f"EEG tracks the V-axis: {len(self.stimuli)} stimuli, {self.coef_.size} features{subjects}",
-            f"  cross-validated r (leave-one-stimulus-out) = {self.r:.3f}  [95% CI {lo:.3f}, {hi:.3f}]",
-            f"  p = {self.p_value:.4g} ({self.test}; {self.n_permutations} permutations of the {self.permutation} table)",
-            f"  random-coordinate null: r at the {self.null_percentile:.1f}th percentile of "
-            f"{len(self.random_r)} tables (median null r = {np.nanmedian(self.random_r) if len(self.random_r) else np.nan:.3f})",
+            f"EEG tracks the V-axis: {len(self.stimuli)} stimuli in {n_classes} classes, "
+            f"{self.coef_.size} features{subjects}",
+            f"  headline: {self.headline} r = {self.r:.3f}",
+            ci,
+            f"  p = {self.p_value:.4g} ({self.test})",
+            null,
+            f"  leave-one-stimulus-out r = {self.r_loso:.3f}{same}",
             f"  in-sample r (fit and scored on all stimuli; optimistic) = {self.r_in_sample:.3f}",
         ]
         return "\n".join(lines)
@@ -289,6 +370,24 @@ def _average_per_stimulus(X, stimulus, subject):
     return _group_mean(cell_means, cells % n_stim, n_stim), stimuli, int(subjects.size)
 
 
+def _subject_cells(X, stimulus, subject):
+    """Per-(subject, stimulus) mean rows, dense (n_subjects, n_stimuli, n_features), and presence.
+
+    ``present[g, s]`` is 1 where subject ``g`` has rows of stimulus ``s`` (cells without rows
+    hold zeros). Weighting subjects by ``w`` and dividing by ``present.T @ w`` gives the
+    stimulus means of :func:`_average_per_stimulus` for any multiset of subjects.
+    """
+    _, s_codes = np.unique(stimulus, return_inverse=True)
+    _, g_codes = np.unique(subject, return_inverse=True)
+    n_stim, n_subj = s_codes.max() + 1, g_codes.max() + 1
+    cells, c_codes = np.unique(g_codes * n_stim + s_codes, return_inverse=True)
+    dense = np.zeros((n_subj, n_stim, X.shape[1]))
+    present = np.zeros((n_subj, n_stim))
+    dense[cells // n_stim, cells % n_stim] = _group_mean(X, c_codes, cells.size)
+    present[cells // n_stim, cells % n_stim] = 1.0
+    return dense, present
+
+
 def _lookup_coords(stimulus_coords, stimuli):
     if isinstance(stimulus_coords, dict):
         missing = [s for s in stimuli.tolist() if s not in stimulus_coords]
@@ -357,33 +456,44 @@ def _topography(n_features, feature_names, ch_names, bands):
 # --------------------------------------------------------------------------- ridge engine
 
 
-def _pearson_columns(pred, true):
-    """Pearson r of every column of ``pred`` with the same column of ``true`` (NaN if constant)."""
-    pc = pred - pred.mean(axis=0)
-    tc = true - true.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (pc * tc).sum(axis=0) / np.sqrt((pc**2).sum(axis=0) * (tc**2).sum(axis=0))
+def _pipeline(alphas):
+    """Standardise on the training stimuli, then ridge with its penalty chosen per target by
+    efficient leave-one-out *within* the training stimuli (never the held-out ones)."""
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=alphas, alpha_per_target=True))
 
 
-def _fit_fold(M, T, held_out, alphas):
-    """Fit scaler + RidgeCV on all stimuli but one; predict that one for every target column."""
-    train = np.arange(M.shape[0]) != held_out
-    # Matrices of a few dozen rows: multi-threaded BLAS only adds contention (10x slower
-    # on a busy machine); parallelism, when wanted, is over folds via n_jobs.
-    with threadpool_limits(limits=1):
-        scaler = StandardScaler().fit(M[train])
-        ridge = RidgeCV(alphas=alphas, alpha_per_target=True).fit(scaler.transform(M[train]), T[train])
-        prediction = ridge.predict(scaler.transform(M[[held_out]]))[0]
-    return prediction, np.atleast_1d(ridge.alpha_)[0]
-
-
-def _cross_validated_predictions(M, T, alphas, n_jobs, level):
-    """Leave-one-stimulus-out predictions (n_stimuli, n_targets) and the fold penalties."""
+def _joblib_verbose(level):
     # the folds are quick ridge fits: joblib's per-fold messages are DEBUG details
-    folds = Parallel(n_jobs=n_jobs, verbose=10 if level <= logging.DEBUG else 0)(
-        delayed(_fit_fold)(M, T, i, alphas) for i in range(M.shape[0])
-    )
-    return np.stack([f[0] for f in folds]), np.array([f[1] for f in folds])
+    return 10 if level <= logging.DEBUG else 0
+
+
+def _held_out_predictions(M, T, groups, alphas, n_jobs=None, level=logging.WARNING):
+    """Prediction of every column of ``T`` (n_stimuli, n_targets) with each group held out in turn.
+
+    One multi-output fit per fold scores the real table and every null table at once (one
+    penalty per target); columns are fitted in chunks so exact enumerations fit in memory.
+    """
+    out = np.empty_like(T)
+    for start in range(0, T.shape[1], _CHUNK):
+        block = T[:, start : start + _CHUNK]
+        pred = cross_val_predict(_pipeline(alphas), M, block, groups=groups, cv=LeaveOneGroupOut(),
+                                 n_jobs=n_jobs, verbose=_joblib_verbose(level))
+        out[:, start : start + _CHUNK] = np.reshape(pred, block.shape)
+    return out
+
+
+def _headline_fit(M, coords, codes, alphas, n_jobs, level):
+    """Leave-one-class-out predictions of the real table and the penalty chosen in each fold."""
+    cv = cross_validate(_pipeline(alphas), M, coords, groups=codes, cv=LeaveOneGroupOut(),
+                        scoring="neg_mean_squared_error", return_estimator=True, return_indices=True,
+                        n_jobs=n_jobs, verbose=_joblib_verbose(level))
+    predicted = np.empty(coords.size)
+    fold_alphas = np.empty(len(cv["estimator"]))
+    # LeaveOneGroupOut visits the sorted groups: fold c holds out class code c.
+    for fold, (model, test) in enumerate(zip(cv["estimator"], cv["indices"]["test"])):
+        predicted[test] = model.predict(M[test])
+        fold_alphas[fold] = np.ravel(model[-1].alpha_)[0]
+    return predicted, fold_alphas
 
 
 def _check_alphas(alphas):
@@ -393,6 +503,18 @@ def _check_alphas(alphas):
     if alphas.ndim != 1 or alphas.size == 0 or np.any(alphas <= 0):
         raise ValueError("alphas must be a non-empty 1-D array of positive penalties")
     return alphas
+
+
+def _check_null_size(value, name, allow_zero):
+    """A null size of 0 (only where ``allow_zero``: skip) or at least MIN_NULL_SIZE."""
+    value = check_count(value, name, minimum=0 if allow_zero else 1)
+    if value == 0 and allow_zero:
+        return value
+    if value < MIN_NULL_SIZE:
+        skip = " (or 0 to skip it)" if allow_zero else ""
+        raise ValueError(f"{name}={value} is too small: a Monte-Carlo null or bootstrap needs at least "
+                         f"{MIN_NULL_SIZE} draws{skip}")
+    return value
 
 
 def _class_values(coords, codes):
@@ -408,23 +530,133 @@ def _shares_class_coordinates(coords, codes):
     return _class_values(coords, codes) is not None
 
 
-def _null_tables(coords, codes, permutation, n_permutations, n_random, random_coords, rng):
-    """Permuted coordinate tables and random-coordinate tables, each (n_stimuli, n)."""
-    n_classes = codes.max() + 1
-    if permutation == "stimulus":
-        perms = np.stack([rng.permutation(coords) for _ in range(n_permutations)], axis=1)
-    else:
-        class_values = _class_values(coords, codes)
-        if class_values is None:
+def _permutation_tables(coords, codes, permutation, n_permutations, rng):
+    """Permuted coordinate tables (n_stimuli, n) and whether they are every ordering.
+
+    ``"class"`` permutes the class -> coordinate assignment among classes (stimuli keep their
+    class); ``"stimulus"`` shuffles the coordinates across stimuli. When the number of
+    orderings is at most ``n_permutations`` all of them are enumerated (exact test).
+    """
+    if permutation == "class":
+        units = _class_values(coords, codes)
+        if units is None:
             raise ValueError("permutation='class' needs one coordinate per class (stimuli of a class share it)")
-        perms = np.stack([rng.permutation(class_values)[codes] for _ in range(n_permutations)], axis=1)
+        to_stimuli = codes
+    else:
+        units, to_stimuli = coords, np.arange(coords.size)
+    if math.factorial(units.size) <= n_permutations:
+        orders = np.array(list(itertools.permutations(range(units.size))))
+        return units[orders][:, to_stimuli].T, True
+    return np.stack([rng.permutation(units)[to_stimuli] for _ in range(n_permutations)], axis=1), False
+
+
+def _random_tables(coords, codes, n_random, random_coords, rng):
+    """Coordinate tables without valence (n_stimuli, n_random), or None, and their description."""
     if random_coords is not None:
         table = check_array(random_coords, dtype=np.float64, input_name="random_coords")
         if table.shape[1] != coords.size:
             raise ValueError(f"random_coords must have shape (n_random, {coords.size}), got {table.shape}")
-        return perms, table.T
+        if table.shape[0] < MIN_NULL_SIZE:
+            raise ValueError(f"random_coords holds {table.shape[0]} tables: the random-direction null "
+                             f"needs at least {MIN_NULL_SIZE}")
+        return table.T, "caller-supplied random_coords"
+    if n_random == 0:
+        return None, "not computed, because n_random_directions=0"
     # Random class values, mapped to stimuli: same class structure, no relation to valence.
-    return perms, rng.standard_normal((n_random, n_classes))[:, codes].T
+    return rng.standard_normal((n_random, codes.max() + 1))[:, codes].T, \
+        "independent standard-normal value per class, mapped to stimuli"
+
+
+def _finite_r(r, what):
+    r = np.asarray(r, dtype=np.float64)
+    bad = ~np.isfinite(r)
+    if bad.any():
+        raise ValueError(f"the {what} is undefined for {int(bad.sum())} of {r.size} tables: the held-out "
+                         "predictions are constant (features without variance across the training stimuli?)")
+    return r
+
+
+def _bootstrap_r(dense, present, weights, coords, codes, alphas):
+    """Headline r after replacing the subjects by a weighted multiset of them (NaN if undefined)."""
+    counts = present.T @ weights
+    if np.any(counts == 0):  # a stimulus that no resampled subject saw
+        return np.nan
+    M = np.tensordot(weights, dense, axes=1) / counts[:, None]
+    with threadpool_limits(limits=1):
+        pred = _held_out_predictions(M, coords[:, None], codes, alphas)
+    return float(pearson_columns(pred, coords)[0])
+
+
+def _subject_bootstrap(dense, present, coords, codes, alphas, r, n_bootstrap, level, rng, n_jobs):
+    """(CI, method, unit, bootstrap r) of the headline r, resampling subjects with replacement.
+
+    The interval is normal on Fisher's z scale, centred on the estimate, with the standard error
+    of the bootstrap distribution. Percentile-type intervals (percentile, BCa) fail here: a
+    resample repeats some subjects and omits others, so its stimulus means average fewer
+    distinct subjects, are noisier, and give a lower r; the whole bootstrap distribution can
+    sit below the estimate (BCa's bias correction is then infinite).
+    """
+    n_subjects = dense.shape[0]
+
+    def statistic(idx, axis=-1):
+        rows = np.asarray(idx).reshape(-1, np.shape(idx)[-1]).astype(np.intp)
+        values = Parallel(n_jobs=n_jobs)(
+            delayed(_bootstrap_r)(dense, present, np.bincount(row, minlength=n_subjects).astype(float),
+                                  coords, codes, alphas)
+            for row in rows
+        )
+        return np.asarray(values, dtype=np.float64).reshape(np.shape(idx)[:-1])
+
+    generator = np.random.default_rng(rng.randint(2**32 - 1))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # NaN resamples: reported below
+        # scipy draws the resamples of subject ids; the interval is computed below
+        res = stats.bootstrap((np.arange(n_subjects),), statistic, vectorized=True, n_resamples=n_bootstrap,
+                              method="percentile", confidence_level=level, rng=generator)
+    boot = np.asarray(res.bootstrap_distribution, dtype=np.float64)
+    bad = int(np.sum(~np.isfinite(boot)))
+    if bad:
+        return (None, f"not computed, because {bad} of {n_bootstrap} subject resamples gave an undefined r "
+                "(a stimulus seen by no resampled subject, or constant predictions)", None, boot)
+    edge = 1 - 1e-12
+    se = float(np.std(np.arctanh(np.clip(boot, -edge, edge)), ddof=1))
+    if not se > 0:
+        return None, "not computed, because every subject resample gave the same r", None, boot
+    half = stats.norm.ppf(0.5 + level / 2) * se
+    z = np.arctanh(np.clip(r, -edge, edge))
+    ci = (float(np.tanh(z - half)), float(np.tanh(z + half)))
+    method = (f"subject-cluster bootstrap: {n_bootstrap} resamples of the {n_subjects} subjects with "
+              f"replacement, stimulus means recomputed and the {HEADLINE} r refitted; normal interval on "
+              "Fisher's z scale around the estimate, standard error from the bootstrap")
+    return ci, method, "subject", boot
+
+
+def _bootstrap_skipped(subject, n_subjects, n_bootstrap):
+    """Why the subject bootstrap cannot run, or None when it can."""
+    if subject is None:
+        return "not computed, because no subject ids were given"
+    if n_subjects < MIN_BOOTSTRAP_SUBJECTS:
+        return (f"not computed, because a subject bootstrap needs at least {MIN_BOOTSTRAP_SUBJECTS} subjects "
+                f"(got {n_subjects})")
+    if n_bootstrap == 0:
+        return "not computed, because n_bootstrap=0"
+    return None
+
+
+def _test_name(permutation, exact, n_tables, n_units):
+    if permutation == "class":
+        what = (f"class-level permutation test of the {HEADLINE} r, one-sided: the class -> coordinate "
+                f"assignment is permuted among the {n_units} classes (stimuli keep their class; "
+                "class coordinates permuted)")
+    else:
+        what = (f"stimulus-level permutation test of the {HEADLINE} r, one-sided: the stimulus coordinates "
+                f"are shuffled across the {n_units} stimuli")
+    if exact:
+        how = f"exact, all {n_units}! = {n_tables} orderings"
+    else:
+        total = f"{n_units}! = {math.factorial(n_units):,}" if n_units <= 12 else f"{n_units}!"
+        how = f"Monte Carlo, {n_tables} random orderings of the {total}"
+    return f"{what}; {how}"
 
 
 def track_vaxis(
@@ -439,6 +671,8 @@ def track_vaxis(
     n_random_directions=200,
     random_coords=None,
     stimulus_class=None,
+    n_bootstrap=1000,
+    confidence_level=0.95,
     feature_names=None,
     ch_names=None,
     bands=None,
@@ -451,76 +685,106 @@ def track_vaxis(
     Rows of ``X`` are averaged per stimulus (within each subject first, then
     over subjects, when ``subject`` is given; otherwise over all rows of the
     stimulus). A ``StandardScaler`` + :class:`~sklearn.linear_model.RidgeCV`
-    model then predicts every stimulus's coordinate from the other stimuli
-    (leave-one-stimulus-out); the penalty is picked from ``alphas`` by
-    efficient leave-one-out *within each training fold*, so the held-out
-    stimulus never informs it.
+    pipeline then predicts coordinates out of sample, through
+    :func:`~sklearn.model_selection.cross_val_predict` with
+    :class:`~sklearn.model_selection.LeaveOneGroupOut`; the penalty is picked
+    from ``alphas`` by efficient leave-one-out *within each training fold*, so
+    the held-out stimuli never inform it.
 
-    Two nulls are reported:
+    * **Headline** ``r`` = ``r_loco``, *leave-one-class-out*: all stimuli of a
+      class are held out together, so the ridge predicts the coordinate of an
+      emotion it never saw. With class-level coordinates (every clip of a class
+      shares its class's V-axis coordinate) this is the estimate that can fail:
+      the leave-one-stimulus-out ``r_loso`` keeps a held-out clip's same-class
+      siblings, and their coordinate, in training, so it is high whenever EEG
+      separates the classes, whatever the coordinates are. ``r_loso`` and the
+      in-sample ``r_in_sample`` are reported beside the headline, labelled.
+    * **Test** (``p_value``, one-sided): the headline r against the same
+      estimator on permuted coordinate tables. With ``permutation="class"`` the
+      class -> coordinate assignment is permuted among classes (stimuli keep
+      their class): the null is "the features carry class structure, but not
+      this ordering of the classes". With ``"stimulus"`` the coordinates are
+      shuffled across stimuli (for per-stimulus coordinates; anti-conservative
+      when classes share coordinates and the EEG differs between classes).
+      ``"auto"`` (default) uses ``"class"`` whenever stimuli share their class's
+      coordinate and ``"stimulus"`` otherwise. When the number of orderings
+      (``n_classes!`` or ``n_stimuli!``) is at most ``n_permutations``, every
+      ordering is enumerated and ``p`` is the exact permutation p-value
+      (``#{r_perm >= r} / n!``, the identity included); otherwise
+      ``n_permutations`` orderings are drawn and
+      ``p = (1 + #{r_perm >= r}) / (1 + n_permutations)``. ``test`` and
+      ``permutation_exact`` say which.
+    * **Confidence interval** (``r_ci``): subject-cluster bootstrap --
+      subjects are resampled with replacement (:func:`scipy.stats.bootstrap`
+      over subject ids), the stimulus means recomputed from the resampled
+      subjects and the leave-one-class-out r refitted. The interval is normal
+      on Fisher's z scale around the estimate with the bootstrap's standard
+      error (only the transform is Fisher's; the spread comes from resampling
+      subjects). Percentile-type intervals are not used: a resample repeats
+      some subjects and drops others, so its means are noisier and its r lower,
+      and the bootstrap distribution can sit entirely below the estimate.
+      Stimuli are not resampled (they are the fixed design); the subject is the
+      unit of resampling (``resampling_unit``). Without ``subject``, with fewer
+      than 5 subjects or with ``n_bootstrap=0`` it is not computed and
+      ``ci_method`` says why.
+    * **Random-direction null** (``null_percentile``): the headline estimator on
+      coordinate tables that carry no valence: ``random_coords`` when given (e.g.
+      projections of the class centroids on random directions of the language
+      model's hidden space, the paper's control); otherwise independent
+      standard-normal values per class, mapped to stimuli.
 
-    * ``p_value`` -- one-sided permutation test of the cross-validated r,
-      ``p = (1 + #{r_perm >= r}) / (1 + n_permutations)``.
-      With ``permutation="stimulus"`` the coordinate table is shuffled across
-      stimuli: the null is "no relation between the features and the
-      stimuli's coordinates". With ``permutation="class"`` the class
-      coordinates are shuffled across classes and then mapped to stimuli: the
-      null is "the features carry class structure, but not this ordering of
-      the classes". When stimuli of a class share a coordinate (class-level
-      V-axis coordinates) and the EEG differs between classes for any
-      reason, *every* class-structured table tracks better than a
-      stimulus-shuffled one, so the stimulus null is anti-conservative for a
-      claim about valence (on the simulated cohort, 6 of 20 random class
-      tables reached p < 0.05 with it, 0 of 20 with the class null).
-      ``"auto"`` (default) therefore uses ``"class"`` whenever stimuli share
-      classes (given ``stimulus_class``, or tied coordinates) and
-      ``"stimulus"`` when every stimulus has its own coordinate.
-    * ``null_percentile`` -- where r falls among coordinate tables that carry
-      no valence: ``random_coords`` when given (e.g. projections of the class
-      centroids on random directions of the language model's hidden space, the
-      paper's control); otherwise independent standard-normal values per
-      class, mapped to stimuli (the class structure of the real table with
-      arbitrary values; the scale is irrelevant to Pearson r).
-
-    Note that chance level of a leave-one-out r is *below* zero (a model that
-    only predicts the training mean gives r = -1), which is why the p-value
-    comes from a permutation null run through the identical pipeline, not
-    from a parametric test of r.
+    Chance level of a held-out r is *below* zero (a model that only predicts the
+    training mean gives r = -1 under leave-one-out), which is why the p-value
+    comes from permutations run through the identical pipeline, not from a
+    parametric test of r.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Features (e.g. DE, channel-major ``<channel>_<band>``).
+        Features (e.g. DE, channel-major ``<channel>_<band>``); non-finite values
+        are refused.
     stimulus : array-like of shape (n_samples,)
         Stimulus id of each row.
     stimulus_coords : mapping or array-like of shape (n_stimuli,)
         Coordinate per stimulus: a mapping from stimulus id, or an array in
         the order of the sorted unique ids (see :func:`class_to_stimulus_coords`).
     subject : array-like of shape (n_samples,), default=None
-        Subject id of each row; when given, averaging is within subject first.
+        Subject id of each row; when given, averaging is within subject first,
+        and the confidence interval resamples subjects.
     alphas : array-like of float, default=None
         Candidate ridge penalties; None means ``np.logspace(-3, 3, 13)``.
     n_permutations : int, default=1000
-        Permutations for ``p_value`` (at least 1).
+        Permuted tables for ``p_value``, at least 100; every ordering is
+        enumerated instead when there are no more than this many.
     permutation : {"auto", "stimulus", "class"}, default="auto"
-        What the permutation null shuffles (see above).
+        What the permutation test permutes (see above).
     n_random_directions : int, default=200
-        Random coordinate tables for ``null_percentile`` when
-        ``random_coords`` is None (0 skips the null).
+        Random coordinate tables for ``null_percentile`` when ``random_coords``
+        is None: 0 skips the null (reported as not computed), otherwise at least 100.
     random_coords : array-like of shape (n_random, n_stimuli), default=None
-        Caller-supplied null coordinate tables (e.g. random-direction projections).
+        Caller-supplied null coordinate tables (at least 100), e.g.
+        random-direction projections.
     stimulus_class : array-like or mapping, default=None
-        Class of each stimulus. None: stimuli sharing a coordinate form a class
-        (exactly the classes when coordinates come from
-        :func:`class_to_stimulus_coords`; each stimulus alone otherwise).
+        Class of each stimulus: the groups held out together. None: stimuli
+        sharing a coordinate form a class (exactly the classes when coordinates
+        come from :func:`class_to_stimulus_coords`; each stimulus alone
+        otherwise, which makes leave-one-class-out leave-one-stimulus-out).
+        At least 3 classes are needed.
+    n_bootstrap : int, default=1000
+        Subject resamples for ``r_ci``: 0 skips the interval (reported as not
+        computed), otherwise at least 100. Each resample refits the
+        leave-one-class-out ridge (about 0.05 s each on one core).
+    confidence_level : float, default=0.95
+        Level of ``r_ci``.
     feature_names : sequence of str, default=None
         Names ``"<channel>_<band>"`` of the features, used to shape ``coef_``.
     ch_names, bands : sequence of str, default=None
         Channels and bands of a channel-major feature layout (a dict of bands
         gives its keys), used to shape ``coef_`` as a topography.
     random_state : int, RandomState instance or None, default=None
-        Seed of the permutations and of the random-coordinate null.
+        Seed of the sampled permutations, the random-coordinate null and the bootstrap.
     n_jobs : int, default=None
-        Parallel jobs over folds (joblib).
+        Parallel jobs over folds and bootstrap resamples (joblib).
     verbose : bool | int | str | None, default=None
         0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
         details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
@@ -530,29 +794,58 @@ def track_vaxis(
     -------
     result : TrackingResult
 
+    Raises
+    ------
+    ValueError
+        Fewer than 4 stimuli or 3 classes; a null size (``n_permutations``,
+        ``n_random_directions``, ``random_coords`` rows, ``n_bootstrap``) between
+        1 and 99; non-finite features or coordinates; an undefined r (constant
+        held-out predictions) for the real or any null table.
+
+    Notes
+    -----
+    Changed in issue 12: ``r`` is now the leave-one-class-out r (it was the
+    leave-one-stimulus-out r, now ``r_loso``); ``r_ci`` comes from a subject
+    bootstrap (it was Fisher's z over stimuli) and is None when not computed;
+    ``null_percentile`` is None (not NaN) without a random null; ``alpha_`` has
+    one entry per class; null sizes below 100 are refused.
+
     Examples
     --------
+    A planted valence signal: every clip's features carry its class coordinate.
+
     >>> import numpy as np
     >>> from skvalence.analysis.tracking import class_to_stimulus_coords, track_vaxis
     >>> rng = np.random.default_rng(0)
     >>> coords = class_to_stimulus_coords(np.linspace(-1, 1, 9))
-    >>> stim = np.tile(np.arange(28), 10)
-    >>> X = rng.normal(size=(280, 20)) + np.outer(coords[stim], rng.normal(size=20))
-    >>> res = track_vaxis(X, stim, coords, n_permutations=99, n_random_directions=20, random_state=0)
-    >>> res.r > 0.8, res.p_value
-    (True, 0.01)
+    >>> subject = np.repeat(np.arange(6), 28)
+    >>> stim = np.tile(np.arange(28), 6)
+    >>> X = rng.normal(size=(168, 20)) + np.outer(coords[stim], rng.normal(size=20))
+    >>> res = track_vaxis(X, stim, coords, subject=subject, n_permutations=200,
+    ...                   n_random_directions=0, n_bootstrap=100, random_state=0)
+    >>> res.headline, res.r == res.r_loco, bool(res.r > 0.8), res.p_value
+    ('leave-one-class-out', True, True, 0.004975124378109453)
+    >>> res.resampling_unit, bool(res.r_ci[0] < res.r < res.r_ci[1] + 1e-12)
+    ('subject', True)
     """
     if permutation not in _PERMUTATIONS:
         raise ValueError(f"permutation must be one of {_PERMUTATIONS}, got {permutation!r}")
-    check_count(n_permutations, "n_permutations", minimum=1)
-    check_count(n_random_directions, "n_random_directions", minimum=0)
+    n_permutations = _check_null_size(n_permutations, "n_permutations", allow_zero=False)
+    n_random_directions = _check_null_size(n_random_directions, "n_random_directions", allow_zero=True)
+    n_bootstrap = _check_null_size(n_bootstrap, "n_bootstrap", allow_zero=True)
+    if not (isinstance(confidence_level, (float, int)) and 0 < confidence_level < 1):
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
     alphas = _check_alphas(alphas)
     X, stimulus, subject = _check_inputs(X, stimulus, subject)
     M, stimuli, n_subjects = _average_per_stimulus(X, stimulus, subject)
     if stimuli.size < 4:
-        raise ValueError(f"need at least 4 stimuli for leave-one-stimulus-out ridge, got {stimuli.size}")
+        raise ValueError(f"need at least 4 stimuli for held-out ridge predictions, got {stimuli.size}")
     coords = _lookup_coords(stimulus_coords, stimuli)
     codes = _stimulus_class_codes(stimulus_class, coords, stimuli)
+    n_classes = int(codes.max() + 1)
+    if n_classes < 3:
+        raise ValueError(f"leave-one-class-out needs at least 3 classes (got {n_classes}): with 2, each fold "
+                         "trains on a single class and the held-out r is not informative")
     if feature_names is not None:
         feature_names = [str(f) for f in feature_names]
         if len(feature_names) != X.shape[1]:
@@ -563,42 +856,64 @@ def track_vaxis(
     rng = check_random_state(random_state)
     if permutation == "auto":
         permutation = "class" if _shares_class_coordinates(coords, codes) else "stimulus"
-    perms, randoms = _null_tables(coords, codes, permutation, n_permutations, n_random_directions, random_coords, rng)
-    # One multi-output RidgeCV per fold fits the real target and every null target at once.
-    targets = np.column_stack([coords, perms, randoms])
-    predictions, fold_alphas = _cross_validated_predictions(M, targets, alphas, n_jobs, level)
-    r_all = _pearson_columns(predictions, targets)
-    r = float(r_all[0])
-    permutation_r = r_all[1 : 1 + n_permutations]
-    random_r = r_all[1 + n_permutations :]
+    perms, exact = _permutation_tables(coords, codes, permutation, n_permutations, rng)
+    randoms, random_null = _random_tables(coords, codes, n_random_directions, random_coords, rng)
+    nulls = perms if randoms is None else np.column_stack([perms, randoms])
 
-    in_sample = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas)).fit(M, coords)
+    # Matrices of a few dozen rows: multi-threaded BLAS only adds contention (10x slower on a
+    # busy machine); parallelism, when wanted, is over folds and resamples via n_jobs.
+    with threadpool_limits(limits=1):
+        predicted, fold_alphas = _headline_fit(M, coords, codes, alphas, n_jobs, level)
+        r = float(_finite_r(pearson_columns(predicted, coords), f"{HEADLINE} r")[0])
+        null_r = _finite_r(pearson_columns(_held_out_predictions(M, nulls, codes, alphas, n_jobs, level), nulls),
+                           f"{HEADLINE} r of the null tables")
+        predicted_loso = _held_out_predictions(M, coords[:, None], np.arange(coords.size), alphas, n_jobs,
+                                               level)[:, 0]
+        r_loso = float(_finite_r(pearson_columns(predicted_loso, coords), "leave-one-stimulus-out r")[0])
+        in_sample = _pipeline(alphas).fit(M, coords)
+        r_in_sample = float(_finite_r(pearson_columns(in_sample.predict(M), coords), "in-sample r")[0])
+    permutation_r = null_r[: perms.shape[1]]
+    random_r = null_r[perms.shape[1] :]
+
+    skipped = _bootstrap_skipped(subject, n_subjects or 0, n_bootstrap)
+    if skipped is None:
+        dense, present = _subject_cells(X, stimulus, subject)
+        r_ci, ci_method, unit, boot = _subject_bootstrap(dense, present, coords, codes, alphas, r, n_bootstrap,
+                                                         float(confidence_level), rng, n_jobs)
+    else:
+        r_ci, ci_method, unit, boot = None, skipped, None, np.empty(0)
+
     ridge = in_sample[-1]
     coef = ridge.coef_ if index is None else ridge.coef_[index]
-    ci = stats.pearsonr(predictions[:, 0], coords).confidence_interval(0.95)
-
+    n_units = n_classes if permutation == "class" else coords.size
     return TrackingResult(
         r=r,
-        r_ci=(float(ci.low), float(ci.high)),
-        r_in_sample=float(_pearson_columns(in_sample.predict(M)[:, None], coords[:, None])[0]),
-        p_value=float((1 + np.sum(permutation_r >= r)) / (1 + n_permutations)),
-        test="permutation of stimulus coordinates, one-sided, cross-validated Pearson r"
-        if permutation == "stimulus"
-        else "permutation of class coordinates, one-sided, cross-validated Pearson r",
+        r_loco=r,
+        r_loso=r_loso,
+        r_in_sample=r_in_sample,
+        headline=HEADLINE,
+        p_value=monte_carlo_p(r, permutation_r, exact=exact, rtol=_TIE_RTOL),
+        test=_test_name(permutation, exact, permutation_r.size, n_units),
         permutation=permutation,
-        n_permutations=int(n_permutations),
+        permutation_exact=bool(exact),
+        n_permutations=int(permutation_r.size),
         permutation_r=permutation_r,
-        null_percentile=float(stats.percentileofscore(random_r, r, kind="mean")) if random_r.size else float("nan"),
-        random_null="caller-supplied random_coords"
-        if random_coords is not None
-        else "independent standard-normal value per class, mapped to stimuli",
+        r_ci=r_ci,
+        ci_level=float(confidence_level),
+        ci_method=ci_method,
+        resampling_unit=unit,
+        n_bootstrap=int(boot.size),
+        bootstrap_r=boot,
+        null_percentile=null_percentile(r, random_r) if random_r.size else None,
+        random_null=random_null,
         random_r=random_r,
         stimuli=stimuli,
         true=coords,
-        predicted=predictions[:, 0],
+        predicted=predicted,
+        predicted_loso=predicted_loso,
         stimulus_class=codes,
         alpha_=fold_alphas,
-        alpha_in_sample=float(ridge.alpha_),
+        alpha_in_sample=float(np.ravel(ridge.alpha_)[0]),
         coef_=coef,
         ch_names=ch_names,
         bands=bands,

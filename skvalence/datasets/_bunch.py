@@ -10,6 +10,7 @@ loaders and the simulator cannot drift apart.
 from __future__ import annotations
 
 import numbers
+import stat
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -76,6 +77,152 @@ def check_subjects(subjects, valid, name="subjects"):
     if not out:
         raise ValueError(f"{name} is empty")
     return sorted(out)
+
+
+def format_ids(ids):
+    """Subject ids as a short, readable list: runs of consecutive ids become ranges.
+
+    Examples
+    --------
+    >>> format_ids([0, 1, 2, 5, 7, 8, 122])
+    '0-2, 5, 7-8, 122'
+    """
+    ids = sorted(int(i) for i in ids)
+    runs = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _not_regular(entry):
+    """What ``entry`` is when it is not a regular file (or a link to one); ``None`` otherwise."""
+    try:
+        mode = entry.stat().st_mode  # follows symbolic links
+    except FileNotFoundError:
+        return "a broken symbolic link" if entry.is_symlink() else "gone (deleted while listing)"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def scan_subject_files(folder, pattern, valid, *, dataset, example, id_digits=None):
+    """Map subject id -> file for the entries of ``folder`` whose name matches ``pattern``.
+
+    Names that do not match are someone else's files and are ignored. A
+    matching entry must be a regular file (a symbolic link to one is fine)
+    whose id lies in ``valid`` and is the only file of its subject; anything
+    else raises a ``ValueError`` naming the entry, because loading around it
+    would return a cohort the caller did not ask for.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder to list.
+    pattern : re.Pattern
+        Matches a subject file's name; group 1 holds the subject id's digits.
+    valid : sequence of int
+        The release's subject ids.
+    dataset : str
+        The data set's name, for messages.
+    example : str
+        A well-formed file name, for messages.
+    id_digits : int, optional
+        Required number of digits of the id (e.g. 3 for FACED's ``subNNN``).
+
+    Returns
+    -------
+    files : dict of int -> pathlib.Path
+        Sorted by subject id; may be empty.
+    """
+    files = {}
+    for entry in sorted(folder.iterdir()):
+        match = pattern.match(entry.name)
+        if not match:
+            continue
+        digits = match.group(1)
+        if id_digits is not None and len(digits) != id_digits:
+            raise ValueError(
+                f"{entry}: {dataset} subject files carry a {id_digits}-digit id (like {example}); "
+                "rename or remove this file rather than have it guessed at"
+            )
+        what = _not_regular(entry)
+        if what is not None:
+            raise ValueError(
+                f"{entry}: named like a {dataset} subject file but is {what}; remove it or put the "
+                "subject's file in its place"
+            )
+        subject = int(digits)
+        if subject not in valid:
+            raise ValueError(
+                f"{entry}: subject id {subject} is outside {dataset}'s subjects "
+                f"{min(valid)}-{max(valid)}; remove or rename the file"
+            )
+        if subject in files:
+            raise ValueError(
+                f"{files[subject]} and {entry} both hold {dataset} subject {subject}; keep one of them"
+            )
+        files[subject] = entry
+    return dict(sorted(files.items()))
+
+
+def absent_subjects(files, valid, *, dataset, folder, allow_incomplete):
+    """The release's subjects with no file; an error unless ``allow_incomplete``.
+
+    Parameters
+    ----------
+    files : mapping of int -> path
+        The subject files present.
+    valid : sequence of int
+        The release's subject ids.
+    dataset : str
+        The data set's name, for messages.
+    folder : path-like
+        The folder listed, for messages.
+    allow_incomplete : bool
+        Return the absent ids instead of raising.
+
+    Returns
+    -------
+    missing : list of int
+    """
+    missing = [s for s in valid if s not in files]
+    if missing and not allow_incomplete:
+        raise ValueError(
+            f"the {dataset} copy in {folder} is incomplete: no file for subject(s) {format_ids(missing)} "
+            f"({len(files)} of {len(valid)} present). Pass allow_incomplete=True to load the subjects "
+            "present (the result's missing_subjects lists the absent ones), or subjects=[...] to choose "
+            "which subjects to load"
+        )
+    return missing
+
+
+def check_allow_incomplete(allow_incomplete):
+    """Validate the ``allow_incomplete`` flag (a bool)."""
+    if not isinstance(allow_incomplete, (bool, np.bool_)):
+        raise TypeError(f"allow_incomplete must be True or False, got {allow_incomplete!r}")
+    return bool(allow_incomplete)
+
+
+def check_real_numbers(array, file, what="array"):
+    """Refuse arrays that are not real integer or floating-point numbers (complex, bool, object, text)."""
+    if array.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{file}: the {what} must hold real integer or floating-point numbers, got dtype {array.dtype}"
+        )
+    return array
 
 
 def de_feature_names(ch_names, bands):

@@ -22,27 +22,37 @@ from ._bunch import (
     FACED_RELEASE_BANDS,
     FACED_SFREQ,
     FACED_SUBJECTS,
+    absent_subjects,
+    check_allow_incomplete,
     check_kind,
+    check_real_numbers,
     check_subjects,
     check_window_seconds,
     faced_bunch,
+    format_ids,
+    scan_subject_files,
 )
 from ._safe_pickle import safe_load_pickle
 
-__all__ = ["load_faced", "faced_subject_files"]
+__all__ = ["load_faced", "faced_subject_files", "FACED_SUBJECTS"]
 
 _N_CHANNELS = 32
 _N_BANDS = len(FACED_RELEASE_BANDS)
 _RAW_SHAPE = (FACED_N_CLIPS, _N_CHANNELS, FACED_CLIP_SECONDS * FACED_SFREQ)
 _DE_SHAPE = (FACED_N_CLIPS, _N_CHANNELS, FACED_CLIP_SECONDS, _N_BANDS)
 _LAYOUT = {
-    "raw": (("Processed_data",), re.compile(r"^sub(\d{3})\.pkl$")),
-    "de": (("EEG_Features", "DE"), re.compile(r"^sub(\d{3})\.pkl(\.pkl)?$")),
+    "raw": (("Processed_data",), re.compile(r"^sub(\d+)\.pkl$")),
+    "de": (("EEG_Features", "DE"), re.compile(r"^sub(\d+)\.pkl(\.pkl)?$")),
 }
 
 
-def faced_subject_files(path, kind="de"):
+def faced_subject_files(path, kind="de", *, allow_incomplete=False):
     """Map subject id -> file for the FACED files present under ``path``.
+
+    The listing refuses to guess: every entry named like a subject file
+    (``subNNN.pkl``, and for DE also ``subNNN.pkl.pkl``) must be a regular
+    file (or a symbolic link to one) with a three-digit id in 0-122, and no
+    subject may have two files. Other names are ignored.
 
     Parameters
     ----------
@@ -50,17 +60,25 @@ def faced_subject_files(path, kind="de"):
         The dataset root, holding ``Processed_data/`` and/or ``EEG_Features/DE/``.
     kind : {"de", "raw"}, default="de"
         Which files to list.
+    allow_incomplete : bool, default=False
+        ``False``: a copy lacking any of the release's 123 subjects is an
+        error naming the absent ids. ``True``: list the subjects present.
 
     Returns
     -------
     files : dict of int -> pathlib.Path
-        Sorted by subject id. For DE, ``subNNN.pkl.pkl`` (the release's name)
-        wins over ``subNNN.pkl`` when both exist.
+        Sorted by subject id.
 
     Raises
     ------
     ValueError
-        If the folder for ``kind`` is missing or holds no subject files.
+        If the folder for ``kind`` is missing or holds no subject files; if
+        an entry named like a subject file is not a regular file (a
+        directory, a broken symbolic link, a FIFO...), has an id outside
+        0-122 or not of three digits, or is the second file of its subject
+        (e.g. ``sub007.pkl`` beside ``sub007.pkl.pkl``); or, unless
+        ``allow_incomplete=True``, if a subject is missing. The message names
+        the file or the subjects.
 
     Examples
     --------
@@ -68,7 +86,7 @@ def faced_subject_files(path, kind="de"):
     >>> from skvalence.datasets import make_faced_like, write_faced_like
     >>> root = tempfile.mkdtemp()
     >>> _ = write_faced_like(root, make_faced_like(2, random_state=0, verbose=0))
-    >>> sorted(faced_subject_files(root))
+    >>> sorted(faced_subject_files(root, allow_incomplete=True))
     [0, 1]
     """
     check_kind(kind)
@@ -80,16 +98,14 @@ def faced_subject_files(path, kind="de"):
             f"{path} does not look like a FACED root: expected the folder {folder} "
             f"holding files like {expected} (kind={kind!r})"
         )
-    files = {}
-    for entry in sorted(folder.iterdir()):
-        match = pattern.match(entry.name)
-        if match and entry.is_file():
-            subject = int(match.group(1))
-            # sorted() puts subNNN.pkl before subNNN.pkl.pkl, so the release name wins.
-            files[subject] = entry
+    allow_incomplete = check_allow_incomplete(allow_incomplete)
+    example = "sub007.pkl" + (".pkl" if kind == "de" else "")
+    files = scan_subject_files(folder, pattern, FACED_SUBJECTS, dataset="FACED", example=example, id_digits=3)
     if not files:
         raise ValueError(f"no FACED subject files in {folder}: expected files like {expected}")
-    return dict(sorted(files.items()))
+    absent_subjects(files, FACED_SUBJECTS, dataset=f"FACED ({kind})", folder=folder,
+                    allow_incomplete=allow_incomplete)
+    return files
 
 
 def _read_subject(file, expected_shape):
@@ -98,8 +114,7 @@ def _read_subject(file, expected_shape):
         raise ValueError(f"{file}: expected a numpy array of shape {expected_shape}, got {type(array).__name__}")
     if array.shape != expected_shape:
         raise ValueError(f"{file}: expected an array of shape {expected_shape}, got {array.shape}")
-    if not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{file}: expected a numeric array, got dtype {array.dtype}")
+    check_real_numbers(array, file)
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{file}: contains NaN or infinite values")
     return array
@@ -121,7 +136,8 @@ def _raw_rows(array, window_seconds, n_windows):
     return grouped.reshape(FACED_N_CLIPS * n_windows, _N_CHANNELS, n_times)
 
 
-def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None, verbose=None):
+def load_faced(path, kind="de", subjects=None, window_seconds=10, *, allow_incomplete=False, dtype=None,
+               verbose=None):
     """Load FACED from its release layout into a Bunch of samples.
 
     Parameters
@@ -135,12 +151,19 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
     kind : {"de", "raw"}, default="de"
         Differential-entropy features or the preprocessed signals.
     subjects : list of int, optional
-        Subject ids (0-122) to load; ``None`` loads all present, sorted.
+        Subject ids (0-122) to load, in any order (rows come sorted by id).
+        ``None`` loads the whole release: all 123 subjects must have a file
+        unless ``allow_incomplete=True``.
     window_seconds : int, default=10
         Each 30-s clip is cut into ``30 // window_seconds`` samples of this
         length (10 s -> three samples, the paper's protocol). When it does not
         divide 30, the clip's last ``30 % window_seconds`` seconds are
         dropped. For DE, the 1-s rows inside a sample are averaged.
+    allow_incomplete : bool, default=False
+        Load the subjects that have a file and list the others in the
+        result's ``missing_subjects`` (and its ``description``) instead of
+        raising when some are absent (all 123 with ``subjects=None``, or the
+        requested ones).
     dtype : numpy dtype, optional
         Cast ``X`` to this dtype (e.g. ``np.float32`` halves the raw cohort's
         ~6.6 GB); ``None`` keeps the files' dtype.
@@ -160,14 +183,22 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
         clip); ``valence`` (-1/0/+1); ``ch_names`` (32, A2/A1 last);
         ``bands`` (DE: the release's bands delta 1-4, theta 4-8, alpha 8-14,
         beta 14-30, gamma 30-47 Hz, in file order) or ``sfreq`` (raw: 250.0);
-        ``window_seconds``; ``kind``; ``description``; ``source`` (the root).
+        ``window_seconds``; ``kind``; ``missing_subjects`` (ids asked for,
+        or of the release when ``subjects=None``, that have no file; empty
+        unless ``allow_incomplete=True``); ``description``; ``source`` (the
+        root).
 
     Raises
     ------
     ValueError
-        If the layout is missing, a requested subject has no file, or a file
-        is truncated, unsafe, wrongly shaped or holds NaN (the message names
-        the file and the expected shape).
+        If the layout is missing; if a subject has no file (unless
+        ``allow_incomplete=True``; with ``subjects=None`` every release
+        subject counts); if an entry named like a subject file is not a
+        regular file, has an id outside 0-122, or doubles another file of its
+        subject (see :func:`faced_subject_files`); or if a file is truncated,
+        unsafe, wrongly shaped, not of a real integer/float dtype (complex,
+        bool, object and text arrays are refused) or holds NaN. The message
+        names the file, or the missing subjects and how to proceed.
 
     Examples
     --------
@@ -176,21 +207,30 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
     >>> root = tempfile.mkdtemp()
     >>> sim = make_faced_like(2, kind="de", window_seconds=1, random_state=0, verbose=0)
     >>> _ = write_faced_like(root, sim)
-    >>> data = load_faced(root, kind="de", verbose=0)
+    >>> data = load_faced(root, kind="de", allow_incomplete=True, verbose=0)
     >>> data.X.shape, data.class_names[data.y[0]], data.feature_names[1]
     ((168, 160), 'anger', 'Fp1_theta')
+    >>> data.missing_subjects[:3], len(data.missing_subjects)
+    ([2, 3, 4], 121)
     """
     check_kind(kind)
     window_seconds, n_windows = check_window_seconds(window_seconds)
     quiet = progress_disabled(verbose)
+    allow_incomplete = check_allow_incomplete(allow_incomplete)
     subjects = check_subjects(subjects, FACED_SUBJECTS)
-    files = faced_subject_files(path, kind)
-    if subjects is None:
-        subjects = list(files)
-    missing = [s for s in subjects if s not in files]
-    if missing:
-        folder = Path(path).joinpath(*_LAYOUT[kind][0])
-        raise ValueError(f"no {kind} file in {folder} for subject(s) {missing}")
+    # The release as a whole must be complete only when no subjects were named.
+    files = faced_subject_files(path, kind, allow_incomplete=allow_incomplete or subjects is not None)
+    folder = Path(path).joinpath(*_LAYOUT[kind][0])
+    requested = list(FACED_SUBJECTS) if subjects is None else subjects
+    missing = [s for s in requested if s not in files]
+    if missing and not allow_incomplete:
+        raise ValueError(
+            f"no {kind} file in {folder} for subject(s) {missing}; pass allow_incomplete=True to load "
+            "the others"
+        )
+    subjects = [s for s in requested if s in files]
+    if not subjects:
+        raise ValueError(f"none of the requested FACED subject(s) {format_ids(requested)} has a file in {folder}")
 
     shape, rows = (_DE_SHAPE, _de_rows) if kind == "de" else (_RAW_SHAPE, _raw_rows)
     blocks = []
@@ -202,6 +242,7 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
         f"FACED ({kind}), {len(subjects)} subject(s), 28 clips x {n_windows} sample(s) of "
         f"{window_seconds} s per clip, 32 channels"
         + (", DE in the release's 5 bands, averaged over 1-s windows" if kind == "de" else ", 250 Hz")
+        + (f"; INCOMPLETE: no file for subject(s) {format_ids(missing)} (allow_incomplete=True)" if missing else "")
     )
     return faced_bunch(
         X,
@@ -212,4 +253,5 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, dtype=None,
         bands=FACED_RELEASE_BANDS,
         source=os.fspath(path),
         description=description,
+        missing_subjects=missing,
     )

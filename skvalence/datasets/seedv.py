@@ -20,15 +20,24 @@ from ..eeg.bands import SEEDV_BANDS as _SEEDV_BANDS
 from ..eeg.montage import SEEDV_CHANNELS
 from ..emotions import SEEDV_CLASSES, SEEDV_VALENCE
 from ..utils._logging import progress_disabled
-from ._bunch import check_subjects, de_feature_names
+from ._bunch import (
+    absent_subjects,
+    check_allow_incomplete,
+    check_real_numbers,
+    check_subjects,
+    de_feature_names,
+    format_ids,
+    scan_subject_files,
+)
 from ._safe_pickle import safe_load_npz
 
-__all__ = ["load_seedv", "seedv_subject_files", "SEEDV_BANDS"]
+__all__ = ["load_seedv", "seedv_subject_files", "SEEDV_BANDS", "SEEDV_SUBJECTS"]
 
 #: DE bands of the SEED family's feature files (Hz), in file order; a plain-dict
 #: copy of :data:`skvalence.eeg.bands.SEEDV_BANDS`.
 SEEDV_BANDS = dict(_SEEDV_BANDS)
-_SUBJECTS = tuple(range(1, 17))
+#: Subject ids of the SEED-V release (file names ``{subject}_123.npz``).
+SEEDV_SUBJECTS = tuple(range(1, 17))
 _N_TRIALS = 45
 _TRIALS_PER_SESSION = 15
 _N_FEATURES = len(SEEDV_CHANNELS) * len(SEEDV_BANDS)
@@ -36,7 +45,8 @@ _FILE = re.compile(r"^(\d+)_123\.npz$")
 _LAYOUTS = ("channel_major", "band_major")
 
 
-def _feature_folder(path):
+def _feature_folder(path, allow_incomplete):
+    allow_incomplete = check_allow_incomplete(allow_incomplete)
     path = Path(path)
     folder = path if path.name == "EEG_DE_features" else path / "EEG_DE_features"
     if not folder.is_dir():
@@ -44,23 +54,28 @@ def _feature_folder(path):
             f"{path} does not look like a SEED-V root: expected the folder {folder} "
             "holding files like {subject}_123.npz (e.g. 1_123.npz)"
         )
-    files = {}
-    for entry in folder.iterdir():
-        match = _FILE.match(entry.name)
-        if match and entry.is_file():
-            files[int(match.group(1))] = entry
+    files = scan_subject_files(folder, _FILE, SEEDV_SUBJECTS, dataset="SEED-V", example="1_123.npz")
     if not files:
         raise ValueError(f"no SEED-V files in {folder}: expected files like 1_123.npz")
-    return folder, dict(sorted(files.items()))
+    absent_subjects(files, SEEDV_SUBJECTS, dataset="SEED-V", folder=folder, allow_incomplete=allow_incomplete)
+    return folder, files
 
 
-def seedv_subject_files(path):
+def seedv_subject_files(path, *, allow_incomplete=False):
     """Map subject id -> file for the SEED-V DE files present under ``path``.
+
+    The listing refuses to guess: every entry named like a subject file
+    (``{subject}_123.npz``) must be a regular file (or a symbolic link to
+    one) whose id lies in 1-16, and no subject may have two files (``2_123.npz``
+    and ``002_123.npz``). Other names are ignored.
 
     Parameters
     ----------
     path : str or path-like
         The dataset root holding ``EEG_DE_features/`` (or that folder itself).
+    allow_incomplete : bool, default=False
+        ``False``: a copy lacking any of the 16 subjects is an error naming
+        the absent ids. ``True``: list the subjects present.
 
     Returns
     -------
@@ -70,7 +85,11 @@ def seedv_subject_files(path):
     Raises
     ------
     ValueError
-        If the folder is missing or holds no ``{subject}_123.npz`` file.
+        If the folder is missing or holds no ``{subject}_123.npz`` file; if
+        an entry so named is not a regular file (a directory, a broken
+        symbolic link, a FIFO...), has an id outside 1-16 or doubles another
+        file of its subject; or, unless ``allow_incomplete=True``, if a
+        subject is missing. The message names the file or the subjects.
 
     Examples
     --------
@@ -82,10 +101,10 @@ def seedv_subject_files(path):
     >>> labels = {2: {t: np.full(1, t % 5) for t in range(45)}}
     >>> root = tempfile.mkdtemp()
     >>> _ = write_seedv_like(root, data, labels)
-    >>> sorted(seedv_subject_files(root))
+    >>> sorted(seedv_subject_files(root, allow_incomplete=True))
     [2]
     """
-    return _feature_folder(path)[1]
+    return _feature_folder(path, allow_incomplete)[1]
 
 
 def _trial_dict(values, key, file):
@@ -100,17 +119,25 @@ def _trial_dict(values, key, file):
         raise ValueError(f"{file}: {key!r} trial keys must be integers 0-44, got {list(table)[:5]}") from None
     if keys != list(range(_N_TRIALS)):
         raise ValueError(f"{file}: {key!r} should hold trials 0-44, got {len(keys)} trial(s): {keys[:5]}...")
-    return {int(k): np.asarray(v) for k, v in table.items()}
+    out = {}
+    for k, v in table.items():
+        try:
+            out[int(k)] = np.asarray(v)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{file}: {key!r} trial {k} is not an array ({exc})") from None
+    return out
 
 
 def _check_trial(file, trial, data, label):
+    check_real_numbers(data, file, what=f"trial {trial} data")
+    check_real_numbers(label, file, what=f"trial {trial} label")
     if data.ndim != 2 or data.shape[1] != _N_FEATURES:
         raise ValueError(f"{file}: trial {trial} data should have shape (n_windows, {_N_FEATURES}), got {data.shape}")
     if label.shape != (data.shape[0],):
         raise ValueError(f"{file}: trial {trial} label should have shape ({data.shape[0]},), got {label.shape}")
-    if not np.issubdtype(data.dtype, np.number) or not np.all(np.isfinite(data)):
+    if not np.all(np.isfinite(data)):
         raise ValueError(f"{file}: trial {trial} data must be finite numbers")
-    if not np.issubdtype(label.dtype, np.number) or np.any((label != np.round(label)) | (label < 0) | (label > 4)):
+    if np.any((label != np.round(label)) | (label < 0) | (label > 4)):
         raise ValueError(f"{file}: trial {trial} labels must be integers 0-4, got {np.unique(label)}")
 
 
@@ -127,7 +154,7 @@ def _read_subject(file, feature_layout):
     return blocks
 
 
-def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=None):
+def load_seedv(path, subjects=None, *, allow_incomplete=False, feature_layout="channel_major", verbose=None):
     """Load SEED-V's differential-entropy features into a Bunch of 4-s windows.
 
     Parameters
@@ -141,7 +168,14 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=N
         happy). The pickles are read with an allow-listing unpickler, so a
         tampered file cannot run code.
     subjects : list of int, optional
-        Subject ids (1-16); ``None`` loads all present, sorted.
+        Subject ids (1-16) to load; rows come sorted by id. ``None`` loads
+        the whole release: all 16 subjects must have a file unless
+        ``allow_incomplete=True``.
+    allow_incomplete : bool, default=False
+        Load the subjects that have a file and list the others in the
+        result's ``missing_subjects`` (and its ``description``) instead of
+        raising when some are absent (all 16 with ``subjects=None``, or the
+        requested ones).
     feature_layout : {"channel_major", "band_major"}, default="channel_major"
         How the 310 columns are ordered in the files. The release's 310 =
         62 channels x 5 bands; we read it channel-major (``FP1_delta, ...,
@@ -167,13 +201,21 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=N
         trial); ``valence`` per row from :data:`skvalence.emotions.SEEDV_VALENCE`
         (disgust, fear, sad -> -1; neutral -> 0; happy -> +1); ``ch_names``
         (62); ``bands`` (delta 1-4, theta 4-8, alpha 8-14, beta 14-31,
-        gamma 31-50 Hz); ``feature_names``; ``description``; ``source``.
+        gamma 31-50 Hz); ``feature_names``; ``missing_subjects`` (ids asked
+        for, or of the release when ``subjects=None``, that have no file;
+        empty unless ``allow_incomplete=True``); ``description``; ``source``.
 
     Raises
     ------
     ValueError
-        If the layout is missing, a subject has no file, or a file is
-        truncated, unsafe or malformed (the message names the file).
+        If the layout is missing; if a subject has no file (unless
+        ``allow_incomplete=True``; with ``subjects=None`` all 16 count); if an
+        entry named like a subject file is not a regular file, has an id
+        outside 1-16 or doubles another file of its subject (see
+        :func:`seedv_subject_files`); or if a file is truncated, unsafe or
+        malformed, including arrays that are not real integers/floats
+        (complex, bool, object, text). The message names the file, or the
+        missing subjects and how to proceed.
 
     Examples
     --------
@@ -185,19 +227,28 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=N
     >>> labels = {1: {t: np.full(3, t % 5) for t in range(45)}}
     >>> root = tempfile.mkdtemp()
     >>> _ = write_seedv_like(root, data, labels)
-    >>> seedv = load_seedv(root, verbose=0)
+    >>> seedv = load_seedv(root, allow_incomplete=True, verbose=0)
     >>> seedv.X.shape, seedv.session.max(), seedv.class_names[seedv.y[3]]
     ((135, 310), np.int64(2), 'fear')
+    >>> seedv.missing_subjects
+    [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     """
     if feature_layout not in _LAYOUTS:
         raise ValueError(f"feature_layout must be one of {_LAYOUTS}, got {feature_layout!r}")
-    subjects = check_subjects(subjects, _SUBJECTS)
-    folder, files = _feature_folder(path)
-    if subjects is None:
-        subjects = [s for s in files if s in _SUBJECTS]
-    missing = [s for s in subjects if s not in files]
-    if missing:
-        raise ValueError(f"no file in {folder} for subject(s) {missing} (expected e.g. {missing[0]}_123.npz)")
+    allow_incomplete = check_allow_incomplete(allow_incomplete)
+    subjects = check_subjects(subjects, SEEDV_SUBJECTS)
+    # The release as a whole must be complete only when no subjects were named.
+    folder, files = _feature_folder(path, allow_incomplete or subjects is not None)
+    requested = list(SEEDV_SUBJECTS) if subjects is None else subjects
+    missing = [s for s in requested if s not in files]
+    if missing and not allow_incomplete:
+        raise ValueError(
+            f"no file in {folder} for subject(s) {missing} (expected e.g. {missing[0]}_123.npz); pass "
+            "allow_incomplete=True to load the others"
+        )
+    subjects = [s for s in requested if s in files]
+    if not subjects:
+        raise ValueError(f"none of the requested SEED-V subject(s) {format_ids(requested)} has a file in {folder}")
 
     columns = {k: [] for k in ("X", "y", "subject", "stimulus", "window")}
     for subject in tqdm(subjects, desc="SEED-V", disable=progress_disabled(verbose)):
@@ -225,5 +276,8 @@ def load_seedv(path, subjects=None, *, feature_layout="channel_major", verbose=N
         description=(
             f"SEED-V DE features, {len(subjects)} subject(s) x 3 sessions x 15 trials, "
             "one row per 4-s window, 62 channels x 5 bands (channel-major)"
+            + (f"; INCOMPLETE: no file for subject(s) {format_ids(missing)} (allow_incomplete=True)"
+               if missing else "")
         ),
+        missing_subjects=missing,
     )

@@ -5,7 +5,12 @@
 True
 """
 
-from skvalence.decoders.callbacks import GradientSubspaceMonitor, WarmupCosineSchedule, warmup_cosine_scheduler
+from skvalence.decoders.callbacks import (
+    FeatureDisplacementMonitor,
+    GradientSubspaceMonitor,
+    WarmupCosineSchedule,
+    warmup_cosine_scheduler,
+)
 from skvalence.decoders.modules import (
     AXIAL_PAPER,
     MODULES,
@@ -29,6 +34,7 @@ __all__ = [
     "WarmupCosineSchedule",
     "warmup_cosine_scheduler",
     "GradientSubspaceMonitor",
+    "FeatureDisplacementMonitor",
     "MODULES",
     "AXIAL_PAPER",
     "GridModule",

@@ -52,8 +52,9 @@ from skvalence.decoders.modules import AXIAL_PAPER, build_module
 from skvalence.decoders.registry import get_strategy
 from skvalence.eeg.augment import FeatureAugmenter
 from skvalence.eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
+from skvalence.utils._device import check_device
 from skvalence.utils._logging import resolve_verbose
-from skvalence.utils._validation import stimulus_classes
+from skvalence.utils._validation import check_groups, stimulus_classes
 
 __all__ = ["ValenceNetClassifier", "SubjectValidSplit", "PAPER_RECIPE"]
 
@@ -132,7 +133,12 @@ def _skorch_verbosity(net, level):
         net.verbose = stored
 
 
-def _as_int_ids(values, n_rows, name):
+#: Stimulus ids index per-stimulus tables (the class of each id, rows of ``stimulus_target``),
+#: so they must be small non-negative integers.
+_MAX_STIMULUS_ID = 2**20
+
+
+def _as_int_ids(values, n_rows, name, max_id=None):
     ids = np.asarray(values)
     if ids.shape != (n_rows,):
         raise ValueError(f"{name} must have shape ({n_rows},), got {ids.shape}")
@@ -143,7 +149,21 @@ def _as_int_ids(values, n_rows, name):
             raise ValueError(f"{name} must hold integer ids, got dtype {ids.dtype}")
     if (ids < 0).any():
         raise ValueError(f"{name} ids must be >= 0")
+    if max_id is not None and ids.size and ids.max() >= max_id:
+        raise ValueError(
+            f"{name} ids index a per-{name} table, so they must be below {max_id}; got {ids.max()}. "
+            f"Renumber them 0..n-1 (e.g. np.unique({name}, return_inverse=True)[1])"
+        )
     return ids.astype(np.int64)
+
+
+def _check_device(device):
+    """``device`` as a :class:`torch.device` that exists here (None: skorch's "leave tensors where they are", CPU)."""
+    if device is None:
+        return torch.device("cpu")
+    if isinstance(device, torch.device):
+        device = str(device)
+    return check_device(device)
 
 
 class ValenceNetClassifier(NeuralNetClassifier):
@@ -508,6 +528,10 @@ class ValenceNetClassifier(NeuralNetClassifier):
             raise ValueError(
                 f"n_channels={self.n_channels} but X has {X.shape[1]} = {self.n_channels_} x {n_bands} features"
             )
+        for name in ("lr", "weight_decay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         if not isinstance(self.warmup_epochs, numbers.Integral) or self.warmup_epochs < 0:
             raise ValueError(f"warmup_epochs must be an integer >= 0, got {self.warmup_epochs!r}")
         for name in ("max_epochs", "batch_size"):
@@ -539,8 +563,10 @@ class ValenceNetClassifier(NeuralNetClassifier):
         if not isinstance(distill, numbers.Real) or not 0.0 <= distill <= 1.0:
             raise ValueError(f"distill must be a bool or a lambda in [0, 1], got {self.distill!r}")
         self.distill_lambda_ = float(distill)
-        if self.distill_temperature <= 0:
-            raise ValueError(f"distill_temperature must be > 0, got {self.distill_temperature}")
+        temperature = self.distill_temperature
+        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) \
+                or not (np.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"distill_temperature must be a finite number > 0, got {temperature!r}")
 
     def _build_aligner(self):
         strategy = self.strategy_
@@ -648,7 +674,7 @@ class ValenceNetClassifier(NeuralNetClassifier):
         y_enc = self._encode_y(y, reset)
         self.classes_inferred_ = self.label_encoder_.classes_
         n = X.shape[0]
-        stimulus = None if stimulus is None else _as_int_ids(stimulus, n, "stimulus")
+        stimulus = None if stimulus is None else _as_int_ids(stimulus, n, "stimulus", _MAX_STIMULUS_ID)
         if reset:
             self._check_config(X, y, stimulus)
             self.stimulus_classes_ = self._stimulus_classes(stimulus, y)
@@ -657,16 +683,14 @@ class ValenceNetClassifier(NeuralNetClassifier):
         if groups is None:
             group_ids = np.full(n, -1, np.int64)
         else:
-            groups = np.asarray(groups)
-            if groups.shape != (n,):
-                raise ValueError(f"groups must have shape ({n},), got {groups.shape}")
+            groups = check_groups(groups, n)  # 1-D, one per row, no NaN, sortable ids
             group_ids = np.unique(groups, return_inverse=True)[1].reshape(-1).astype(np.int64)
         data = {"x": X, "stimulus": np.full(n, -1, np.int64) if stimulus is None else stimulus, "group": group_ids}
 
         # One seed per call: a continued fit (partial_fit) draws a new, still reproducible one.
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1)) + (0 if reset else len(self.history))
-        device = torch.device(self.device)
+        device = _check_device(self.device)
         fork_devices = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=fork_devices), _skorch_verbosity(self, level):
             torch.manual_seed(seed)

@@ -16,17 +16,24 @@ seeded generator gives identical batches.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["FeatureAugmenter", "gaussian_noise", "channel_dropout", "cell_mask"]
 
 
 def _check_rate(name, value, high=1.0):
-    if not 0.0 <= float(value) <= high:
-        raise ValueError(f"{name} must lie in [0, {high}], got {value!r}")
+    """A finite real number in ``[0, high]`` (``high=None``: no upper bound), as float."""
+    check_scalar(value, name, numbers.Real)  # TypeError naming the parameter
+    if not (math.isfinite(value) and value >= 0 and (high is None or value <= high)):
+        where = "a finite number >= 0" if high is None else f"[0, {high}]"
+        raise ValueError(f"{name} must lie in {where}, got {value!r}")
     return float(value)
 
 
@@ -151,18 +158,22 @@ class FeatureAugmenter(BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn the per-feature mean and std of the training data."""
-        X = validate_data(self, X, dtype=np.float64)
         _check_rate("p", self.p)
         _check_rate("channel_drop", self.channel_drop)
         _check_rate("mask_fraction", self.mask_fraction)
-        if self.noise < 0:
-            raise ValueError(f"noise must be >= 0, got {self.noise!r}")
-        if int(self.n_bands) < 1 or X.shape[1] % int(self.n_bands):
+        _check_rate("noise", self.noise, high=None)
+        check_scalar(self.n_bands, "n_bands", numbers.Integral, min_val=1)
+        X = validate_data(self, X, dtype=np.float64)
+        if X.shape[1] % int(self.n_bands):
             raise ValueError(
                 f"X has {X.shape[1]} features, not a multiple of n_bands={self.n_bands}"
             )
-        self.mean_ = X.mean(0)
-        self.std_ = X.std(0)
+        # Statistics of each column divided by the power of two above its peak (exact), so that
+        # the squares behind the std cannot overflow whatever the features' magnitude.
+        e = np.frexp(np.max(np.abs(X), axis=0))[1]
+        Xs = np.ldexp(X, -e)
+        self.mean_ = np.ldexp(Xs.mean(0), e)
+        self.std_ = np.ldexp(Xs.std(0), e)
         self.__dict__.pop("_cache", None)  # tensors of a previous fit's statistics
         return self
 
@@ -178,8 +189,14 @@ class FeatureAugmenter(BaseEstimator):
     def __call__(self, x, generator=None):
         """Augment one batch (a float tensor of shape (batch, n_features))."""
         check_is_fitted(self, "mean_")
-        if x.shape[-1] != self.n_features_in_:
-            raise ValueError(f"batch has {x.shape[-1]} features, augmenter was fit on {self.n_features_in_}")
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            kind = f"a {x.dtype} tensor" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise TypeError(f"FeatureAugmenter augments a floating-point torch.Tensor batch, got {kind}")
+        if x.ndim != 2 or x.shape[-1] != self.n_features_in_:
+            raise ValueError(
+                f"batch must have shape (batch, {self.n_features_in_}) (the features seen in fit), "
+                f"got {tuple(x.shape)}"
+            )
         if torch.rand((), generator=generator, device=x.device).item() >= self.p:
             return x
         mean, std = self._tensors(x)

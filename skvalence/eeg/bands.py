@@ -150,7 +150,10 @@ def _window_samples(sfreq, window):
     for label, value in (("sfreq", sfreq), ("window", window)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"{label} must be a positive finite number, got {value!r}")
-    n = int(round(float(window) * float(sfreq)))
+    product = float(window) * float(sfreq)
+    if not math.isfinite(product):
+        raise ValueError(f"A window of {window:g} s at {sfreq:g} Hz holds more samples than a float can count")
+    n = int(round(product))
     if n < 2:
         raise ValueError(
             f"A window of {window:g} s at {sfreq:g} Hz holds {n} sample(s); at least 2 are needed"
@@ -192,6 +195,21 @@ def band_bins(bands, sfreq, n_window):
         mask[:, j] = (freqs >= lo - tol) & (freqs < hi - tol)
     mask[0] = False
     return mask
+
+
+def _holds_bin(lo, hi, sfreq, n_window):
+    """Whether :func:`band_bins` would mark at least one non-DC bin of ``[lo, hi)``.
+
+    Same arithmetic as :func:`band_bins`, on the first candidate bin only, so a
+    huge ``n_window`` (e.g. ``sfreq=1e12``) costs nothing instead of a
+    ``(n_window // 2 + 1, n_bands)`` mask.
+    """
+    sfreq = float(sfreq)
+    tol = 1e-9 * sfreq / n_window
+    k = max(1, math.ceil((lo - tol) * n_window / sfreq) - 1)
+    while k * sfreq / n_window < lo - tol:
+        k += 1
+    return k <= n_window // 2 and k * sfreq / n_window < hi - tol
 
 
 def check_bands(bands, sfreq, window=1.0):
@@ -238,9 +256,8 @@ def check_bands(bands, sfreq, window=1.0):
                 f"sampling rate {sfreq:g} Hz is too low for band {name} ({lo:g}-{hi:g} Hz): "
                 f"Nyquist is {nyquist:g} Hz and the upper edge must lie strictly below it"
             )
-    mask = band_bins(resolved, sfreq, n_window)
-    for j, (name, (lo, hi)) in enumerate(resolved.items()):
-        if hi - lo < resolution - 1e-9 * resolution or not mask[:, j].any():
+    for name, (lo, hi) in resolved.items():
+        if hi - lo < resolution - 1e-9 * resolution or not _holds_bin(lo, hi, sfreq, n_window):
             raise ValueError(
                 f"band {name} ({lo:g}-{hi:g} Hz) holds no FFT bin at the frequency resolution "
                 f"{resolution:g} Hz of a {window:g}-s window; widen the band or lengthen the window"

@@ -33,6 +33,9 @@ VARIANCE_FLOOR = 1e-30
 # up to FFT round-off (~1e-32 relative in float64), i.e. flat.
 _FLAT_RELATIVE_POWER = 1e-20
 _CHUNK_BYTES = 64 * 2**20
+# Squares of values above ~1e154 overflow float64: a chunk whose peak exceeds this
+# is scaled by an exact power of two first, and its DE shifted back by ln 2 per halving.
+_RESCALE_ABOVE = 2.0**256
 _FILTER_ORDER = 4
 _LOG_2PIE = math.log(2 * math.pi * math.e)
 
@@ -328,6 +331,9 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         cs = self.chunk_size
         if not (cs == "auto" if isinstance(cs, str) else isinstance(cs, numbers.Integral) and cs >= 1):
             raise ValueError(f"chunk_size must be 'auto' or a positive integer, got {cs!r}")
+        names = self.ch_names
+        if names is not None and (isinstance(names, (str, bytes)) or not np.iterable(names)):
+            raise TypeError(f"ch_names must be a sequence of channel names, got {names!r}")
         resolve_verbose(self.verbose)
 
     @staticmethod
@@ -543,12 +549,15 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
             starts = tqdm(starts, desc="DE features", unit="chunk")
         for start in starts:
             stop = min(start + chunk, n_epochs)
-            data = reader(start, stop)
+            data, halvings = _rescale_huge(reader(start, stop))
             variance = kernel(data, context)  # (n, ch, windows, bands)
             low = variance < VARIANCE_FLOOR
             if low.any():
                 floored += low.sum(axis=(0, 2, 3))
-            out[start:stop] = differential_entropy(variance).mean(axis=2).reshape(stop - start, -1)
+            de = differential_entropy(variance)
+            if halvings:  # DE(2**h * x) = DE(x) + h * ln 2; floored (flat) values stay at the floor
+                de[~low] += halvings * math.log(2.0)
+            out[start:stop] = de.mean(axis=2).reshape(stop - start, -1)
         self._warn_flat(floored)
         return out
 
@@ -601,6 +610,17 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
             band_var[flat] = 0.0
             variance.append(band_var)
         return np.stack(variance, axis=-1)
+
+
+def _rescale_huge(data):
+    """``(data * 2**-h, h)``: ``data`` scaled below 1 when its peak exceeds ``_RESCALE_ABOVE``, else ``(data, 0)``."""
+    if not data.size:
+        return data, 0
+    peak = max(float(data.max()), -float(data.min()))
+    if peak <= _RESCALE_ABOVE:
+        return data, 0
+    halvings = math.frexp(peak)[1]
+    return np.ldexp(data, -halvings), halvings
 
 
 class _ArrayReader:

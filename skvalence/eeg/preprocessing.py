@@ -9,10 +9,13 @@ one thing in the protocol that is computed on test data.
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._validation import check_groups
@@ -20,6 +23,12 @@ from ..utils._validation import check_groups
 __all__ = ["SubjectStandardScaler"]
 
 _MISSING_GROUPS = ("warn", "ignore", "raise")
+
+
+def _pow2_exponents(X):
+    """Per column, the exponent ``e`` of the power of two just above ``max |X[:, j]|`` (0 for zero columns)."""
+    peak = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    return np.frexp(peak)[1]
 
 
 class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -103,15 +112,32 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     def _validate_params_here(self):
         if self.missing_groups not in _MISSING_GROUPS:
             raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {self.missing_groups!r}")
-        if not np.isscalar(self.eps) or not self.eps >= 0:
+        check_scalar(self.eps, "eps", numbers.Real)  # TypeError naming the parameter
+        if not (math.isfinite(self.eps) and self.eps >= 0):
             raise ValueError(f"eps must be a non-negative number, got {self.eps!r}")
 
     def _stats(self, X):
-        mean = X.mean(axis=0) if self.with_mean else np.zeros(X.shape[1])
+        """``(e, mean, scale)`` of the columns of ``X``, in units of ``2**e`` per column.
+
+        Each column is first divided by the power of two ``2**e`` just above its
+        largest absolute value (exact), so the squares behind the standard
+        deviation cannot overflow or underflow whatever the features' magnitude;
+        ``(X * 2**-e - mean) / scale`` is then the standardised ``X``. A column
+        that is only centred (``with_std=False``, or a std of at most ``eps`` in
+        the original units) has ``scale = 2**-e``.
+        """
+        e = _pow2_exponents(X)
+        Xs = np.ldexp(X, -e)
+        mean = Xs.mean(axis=0) if self.with_mean else np.zeros(X.shape[1])
+        unit = np.ldexp(1.0, -e)
         if not self.with_std:
-            return mean, np.ones(X.shape[1])
-        std = X.std(axis=0)
-        return mean, np.where(std > self.eps, std, 1.0)
+            return e, mean, unit
+        std = Xs.std(axis=0)
+        return e, mean, np.where(np.ldexp(std, e) > self.eps, std, unit)
+
+    def _standardize(self, X):
+        e, mean, scale = self._stats(X)
+        return (np.ldexp(X, -e) - mean) / scale
 
     def fit(self, X, y=None, groups=None):
         """Validate ``X`` and record the pooled fallback statistics.
@@ -131,7 +157,8 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         """
         self._validate_params_here()
         X = validate_data(self, X, dtype=np.float64, reset=True)
-        self.mean_, self.scale_ = self._stats(X)
+        e, mean, scale = self._stats(X)
+        self.mean_, self.scale_ = np.ldexp(mean, e), np.ldexp(scale, e)
         self.n_groups_ = None
         if groups is not None:
             self.n_groups_ = int(np.unique(check_groups(groups, X.shape[0])).size)
@@ -169,8 +196,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         _, inverse = np.unique(groups, return_inverse=True)
         for g in range(inverse.max() + 1 if inverse.size else 0):
             rows = inverse == g
-            mean, scale = self._stats(X[rows])
-            X[rows] = (X[rows] - mean) / scale
+            X[rows] = self._standardize(X[rows])
         return X
 
     def fit_transform(self, X, y=None, groups=None):

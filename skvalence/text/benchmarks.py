@@ -39,6 +39,7 @@ from scipy import stats
 from sklearn.utils import Bunch, check_random_state
 
 from ..utils._validation import check_count
+from ..utils.nulls import monte_carlo_p, random_unit_directions
 
 __all__ = [
     "LOADERS",
@@ -904,11 +905,6 @@ def _transform_scores(transformer, texts):
     return scores
 
 
-def _random_directions(dim, k, rng):
-    dirs = rng.standard_normal((k, dim))
-    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
-
-
 def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
                        n_random_directions=100, random_state=None):
     """Score a fitted valence axis against human labels, without training.
@@ -968,7 +964,7 @@ def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
 
     null = np.empty(0)
     if centred is not None and n_random_directions:
-        dirs = _random_directions(centred.shape[1], n_random_directions, gen)
+        dirs = random_unit_directions(n_random_directions, centred.shape[1], gen)
         null = _metric_columns(y, centred @ dirs.T, kind)
     has_null = null.size > 0
     return ZeroShotResult(
@@ -982,8 +978,7 @@ def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
         null_p95=float(np.percentile(null, 95)) if has_null else np.nan,
         null_percentile=float(stats.percentileofscore(null, score, kind="weak"))
         if has_null else np.nan,
-        p_random_direction=float((1 + (null >= score).sum()) / (1 + null.size))
-        if has_null else np.nan,
+        p_random_direction=monte_carlo_p(score, null) if has_null else np.nan,
         kind=kind,
     )
 

@@ -19,9 +19,10 @@ import numpy as np
 from scipy import stats
 from sklearn.utils import check_random_state
 
-from skvalence.text.benchmarks import _axis_scores, _random_directions
+from skvalence.text.benchmarks import _axis_scores
 from skvalence.text.encoder import _first_line
 from skvalence.utils._logging import child_level, resolve_verbose
+from skvalence.utils.nulls import monte_carlo_p, pearson_columns, random_unit_directions
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -406,19 +407,14 @@ def _fit_one(model, texts, n_random, rng, params):
     # A fitted VAxisTransformer always has embed/center_/axis_, so ``centred``
     # is never None, and always a non-empty explained_variance_ratio_.
     coords, centred = _axis_scores(transformer, texts)
-    random_coords = centred @ _random_directions(centred.shape[1], n_random, rng).T
+    if n_random:
+        random_coords = centred @ random_unit_directions(n_random, centred.shape[1], rng).T
+    else:  # no directions drawn (and no draws taken from ``rng``)
+        random_coords = np.empty((centred.shape[0], 0))
     info = (coords, random_coords, float(transformer.explained_variance_ratio_[0]),
             _family(model, transformer))
     _release(transformer)
     return info
-
-
-def _pearson_columns(a, b):
-    """Pearson r of column k of ``a`` with column k of ``b``."""
-    a = a - a.mean(axis=0)
-    b = b - b.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (a * b).sum(axis=0) / np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
 
 
 def _check_models(models):
@@ -538,9 +534,11 @@ def _assemble(names, families, coords, randoms, evr, skipped, n_texts, n_random)
     p = np.full((m, m), np.nan)
     for i in range(m):
         for j in range(i + 1, m):
-            null[i, j] = null[j, i] = _pearson_columns(randoms[i], randoms[j])
-            if n_random:
-                p[i, j] = p[j, i] = (1 + (null[i, j] >= r[i, j]).sum()) / (1 + n_random)
+            null[i, j] = null[j, i] = pearson_columns(randoms[i], randoms[j])
+            # An undefined r (a model with constant coordinates) keeps p = NaN, and is left
+            # out of the FDR correction below, rather than receiving a p-value.
+            if n_random and np.isfinite(r[i, j]) and np.isfinite(null[i, j]).all():
+                p[i, j] = p[j, i] = monte_carlo_p(r[i, j], null[i, j])
     p_fdr = np.full_like(p, np.nan)
     iu = np.triu_indices(m, k=1)
     if iu[0].size and n_random:

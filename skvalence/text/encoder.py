@@ -5,6 +5,11 @@ penultimate layer and the last token of decoder LMs). :class:`HiddenStateEncoder
 does exactly that for any local or cached Hugging Face model, with length-sorted
 batching, correct pooling under left or right padding, lazy loading (so the
 object pickles without weights) and an optional on-disk cache.
+
+The on-disk cache cannot run code: it holds plain ``.npy`` arrays, written with
+``allow_pickle=False`` and read back only after their header says float32 of the
+expected shape (then with ``allow_pickle=False``); see
+:meth:`HiddenStateEncoder.cache_path`.
 """
 
 from __future__ import annotations
@@ -13,13 +18,17 @@ import contextlib
 import glob
 import hashlib
 import inspect
+import logging
 import os
+import stat
 import warnings
 
 import numpy as np
 import torch
 
-from ..utils._logging import progress_disabled, resolve_verbose
+from ..utils._device import check_device
+from ..utils._io import atomic_open
+from ..utils._logging import log_message, progress_disabled, resolve_verbose
 from ..utils._validation import check_count
 
 __all__ = ["HiddenStateEncoder", "check_texts", "clear_model_cache"]
@@ -53,10 +62,18 @@ DECODER_MODEL_TYPES = frozenset({
 })
 
 _WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.h5", "*.msgpack")
+# Config and tokenizer files (config.json, tokenizer.json, vocab.txt, merges.txt,
+# sentencepiece/tiktoken vocabularies): they change the outputs as much as weights.
+_MODEL_FILE_PATTERNS = _WEIGHT_PATTERNS + ("*.json", "*.txt", "*.model", "*.tiktoken")
+
+# Embedding cache: ``<cache_dir>/embeddings/<sha256>.npy``. The version string is
+# hashed into every key, so a change of layout or key simply misses old entries.
+_CACHE_SUBDIR = "embeddings"
+_CACHE_VERSION = "skvalence-embeddings-v1"
 
 # Attributes of HiddenStateEncoder rebuilt on demand: reset on construction and
 # dropped when pickling.
-_TRANSIENT = ("_config", "_model", "_tokenizer", "_fingerprint", "_cached")
+_TRANSIENT = ("_config", "_model", "_tokenizer", "_fingerprint")
 
 
 def check_texts(texts, *, allow_single=True, name="texts"):
@@ -79,9 +96,11 @@ def check_texts(texts, *, allow_single=True, name="texts"):
     Raises
     ------
     TypeError
-        If ``texts`` is not a collection of strings; names the first bad item.
+        If ``texts`` is not a collection of strings (``None``, ``bytes``, a
+        generator, ...); names the first bad item.
     ValueError
-        If ``texts`` is empty or an item is empty or whitespace only.
+        If ``texts`` is empty, or an item is empty, whitespace only or not
+        encodable as UTF-8 (a lone surrogate such as ``"\\ud800"``); names its index.
 
     Examples
     --------
@@ -120,6 +139,14 @@ def check_texts(texts, *, allow_single=True, name="texts"):
             )
         if not text.strip():
             raise ValueError(f"{name}[{i}] is an empty or whitespace-only string")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"{name}[{i}] is not valid Unicode text: character {exc.start} is a lone "
+                f"surrogate ({text[exc.start]!r}), which no tokenizer accepts; "
+                f"text starts {text[:30]!r}"
+            ) from None
     return [str(t) for t in texts]
 
 
@@ -185,13 +212,94 @@ def _resolve_dtype(dtype):
 
 
 def _folder_fingerprint(folder, config):
-    """Identity of the weights in ``folder``: name, size and mtime of each file."""
+    """Identity of the model in ``folder``: its config, then name, size and mtime of
+    each config, tokenizer and weight file (hub-cache files are followed to their blobs)."""
     h = hashlib.sha256(config.to_json_string().encode())
-    files = sorted({f for pat in _WEIGHT_PATTERNS for f in glob.glob(os.path.join(folder, pat))})
+    files = sorted({f for pat in _MODEL_FILE_PATTERNS
+                    for f in glob.glob(os.path.join(glob.escape(folder), pat))})
     for f in files:
         st = os.stat(f)
-        h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}".encode())
+        h.update(f"{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def _snapshot_revision(folder):
+    """Commit hash of a Hugging Face hub-cache snapshot folder, else ``None``."""
+    parent, name = os.path.split(os.path.normpath(folder))
+    return name if os.path.basename(parent) == "snapshots" else None
+
+
+def _texts_digest(texts):
+    """sha256 of a list of texts, unambiguous (each text is length-prefixed)."""
+    h = hashlib.sha256(f"{len(texts)}\n".encode())
+    for text in texts:
+        data = text.encode("utf-8")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _read_cache_entry(path, shape):
+    """Read a cache entry without ever unpickling; return ``(array, problem)``.
+
+    ``(None, None)`` when there is no entry, ``(None, reason)`` when the entry is
+    unusable, ``(array, None)`` when it holds a finite float32 array of ``shape``.
+    The header is checked before any data is read, so an entry holding Python
+    objects (a pickle) or claiming a huge shape is refused unread.
+    """
+    from numpy.lib import format as npy
+
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):  # no entry (yet)
+        return None, None
+    except OSError as exc:
+        return None, f"it cannot be inspected: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):  # a symlink, folder or FIFO planted there
+        return None, "it is not a regular file"
+    # No symlink swapped in after the check is followed, and no FIFO blocks the read.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return None, f"it cannot be opened: {exc.strerror or exc}"
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, "it is not a regular file"
+            version = npy.read_magic(fh)
+            if version == (1, 0):
+                file_shape, _, dtype = npy.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                file_shape, _, dtype = npy.read_array_header_2_0(fh)
+            else:
+                return None, f"it is a .npy file of unsupported version {version}"
+            if dtype.hasobject:
+                return None, "it holds Python objects (a pickle), which the cache never loads"
+            if dtype != np.dtype(np.float32):
+                return None, f"its dtype is {dtype}, expected float32"
+            if tuple(file_shape) != tuple(shape):
+                return None, f"its shape is {tuple(file_shape)}, expected {tuple(shape)}"
+            expected = fh.tell() + int(np.prod(shape)) * 4
+            if st.st_size != expected:
+                return None, (f"it is truncated or padded ({st.st_size} bytes, "
+                              f"expected {expected})")
+            fh.seek(0)
+            array = np.load(fh, allow_pickle=False)
+    except (OSError, ValueError, EOFError, SyntaxError) as exc:
+        return None, f"it is not a readable .npy array ({type(exc).__name__}: {_first_line(exc)})"
+    if array.shape != tuple(shape) or array.dtype != np.float32:  # pragma: no cover
+        return None, f"it holds {array.dtype} {array.shape}, expected float32 {tuple(shape)}"
+    if not np.isfinite(array).all():
+        return None, "it contains NaN or infinite values"
+    return np.ascontiguousarray(array), None
+
+
+def _write_cache_entry(path, array):
+    """Store ``array`` at ``path`` atomically (unique temporary file, then ``os.replace``)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
 
 
 def _pool(hidden, mask, pooling):
@@ -204,11 +312,6 @@ def _pool(hidden, mask, pooling):
     positions = torch.arange(mask.shape[1], device=mask.device)
     last = (mask * positions).argmax(1)
     return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
-
-
-def _encode_cached(encoder, key, texts):
-    """Module-level target of ``joblib.Memory`` (``encoder`` is ignored by the hash)."""
-    return encoder._compute(texts)
 
 
 class HiddenStateEncoder:
@@ -241,10 +344,17 @@ class HiddenStateEncoder:
         Weights dtype. ``None`` means float32 on CPU and the checkpoint's dtype on
         an accelerator; ``"auto"`` always uses the checkpoint's dtype.
     cache_dir : str or None, default=None
-        Folder of a ``joblib.Memory`` disk cache. The key covers the model identity
-        (resolved folder, config and name/size/mtime of its weight files), the
-        resolved layer, pooling, ``max_length``, ``dtype`` and the texts, so a
-        repeated call with the same texts is read from disk.
+        Folder of an on-disk cache of hidden states, one ``.npy`` array per call
+        of :meth:`encode` in ``cache_dir/embeddings/<sha256>.npy``. The key (see
+        :meth:`fingerprint` and :meth:`cache_path`) covers the model identity
+        and revision (resolved folder, hub snapshot commit, config, and the
+        name/size/mtime of its config, tokenizer and weight files), the resolved
+        layer, pooling, ``max_length``, effective dtype, padding side and the
+        texts (their order included), so a repeated call with the same texts is
+        read from disk. Entries are plain float32 arrays, never pickles: an
+        entry that is unreadable, not float32, of the wrong shape or not finite
+        is reported in one warning naming the file, recomputed and overwritten.
+        Nothing else in the folder is ever read.
     local_files_only : bool, default=True
         Passed to ``from_pretrained``: with ``True`` nothing is downloaded.
     padding_side : {None, "left", "right"}, default=None
@@ -308,7 +418,7 @@ class HiddenStateEncoder:
             setattr(self, k, None)
 
     def __getstate__(self):
-        # Weights, tokenizer and cache handles are re-created on demand.
+        # Weights, tokenizer and config are re-created on demand.
         state = self.__dict__.copy()
         for k in _TRANSIENT:
             state[k] = None
@@ -408,12 +518,7 @@ class HiddenStateEncoder:
         return self.pooling
 
     def _resolve_device(self):
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            return torch.device(self.device)
-        except (RuntimeError, TypeError) as exc:
-            raise ValueError(f"unknown device {self.device!r}") from exc
+        return check_device(self.device)
 
     def _load(self):
         if self._model is not None:
@@ -476,9 +581,11 @@ class HiddenStateEncoder:
         Returns
         -------
         key : str
-            Hex digest over the resolved model folder, its config, the name, size
-            and mtime of its weight files, the layer index, pooling, max_length,
-            dtype and padding side.
+            sha256 hex digest over the resolved model folder, the hub snapshot
+            commit (for a model in the Hugging Face cache), its config, the
+            name, size and mtime of its config, tokenizer and weight files, the
+            layer index, pooling, max_length, effective dtype (``dtype=None``
+            resolved for the device) and padding side.
 
         Examples
         --------
@@ -488,11 +595,18 @@ class HiddenStateEncoder:
         False
         """
         settings = (self.layer_index, self.resolved_pooling, int(self.max_length),
-                    str(_resolve_dtype(self.dtype)), self.padding_side)
+                    self._effective_dtype(), self.padding_side)
         return hashlib.sha256(f"{self._identity()}|{settings}".encode()).hexdigest()
 
+    def _effective_dtype(self):
+        """The weights dtype as :meth:`_load` resolves it (``None`` depends on the device)."""
+        dtype = _resolve_dtype(self.dtype)
+        if dtype is None:
+            dtype = torch.float32 if self._resolve_device().type == "cpu" else "auto"
+        return str(dtype)
+
     def _identity(self):
-        """Resolved model folder plus a hash of its config and weight files."""
+        """Resolved model folder, hub revision and a hash of its config, tokenizer and weights."""
         if self._fingerprint is None:
             from transformers.utils import cached_file
 
@@ -502,8 +616,45 @@ class HiddenStateEncoder:
             else:  # a hub id: the snapshot folder (named by commit) in the HF cache
                 folder = os.path.dirname(cached_file(
                     self.model_id, "config.json", local_files_only=self.local_files_only))
-            self._fingerprint = _folder_fingerprint(folder, config) + ":" + folder
+            revision = _snapshot_revision(folder)
+            self._fingerprint = f"{_folder_fingerprint(folder, config)}:{revision}:{folder}"
         return self._fingerprint
+
+    def cache_path(self, texts):
+        """File of the cache entry holding the hidden states of ``texts``.
+
+        One entry per call of :meth:`encode`: the file name is the sha256 of
+        :meth:`fingerprint`, a format version and the texts (in order), so it is
+        built from hashes only and nothing stored in ``cache_dir`` can direct a
+        read elsewhere.
+
+        Parameters
+        ----------
+        texts : str or sequence of str
+            The texts, as passed to :meth:`encode`.
+
+        Returns
+        -------
+        path : str or None
+            ``cache_dir/embeddings/<sha256>.npy``; ``None`` when ``cache_dir`` is None.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> enc = HiddenStateEncoder(cache_dir=tempfile.mkdtemp())
+        >>> path = enc.cache_path(["A calm afternoon."])
+        >>> os.path.basename(os.path.dirname(path)), len(os.path.basename(path))
+        ('embeddings', 68)
+        """
+        if self.cache_dir is None:
+            return None
+        texts = check_texts(texts)
+        self._check_params()
+        key = hashlib.sha256(
+            f"{_CACHE_VERSION}|{self.fingerprint()}|{_texts_digest(texts)}".encode()
+        ).hexdigest()
+        return os.path.join(os.fspath(self.cache_dir), _CACHE_SUBDIR, f"{key}.npy")
 
     def describe(self):
         """Settings of the encoder as a plain dict, for reports.
@@ -556,12 +707,32 @@ class HiddenStateEncoder:
         self._check_params()
         if self.cache_dir is None:
             return self._compute(texts)
-        if self._cached is None:
-            import joblib
+        return self._encode_cached(texts)
 
-            memory = joblib.Memory(os.fspath(self.cache_dir), verbose=0)
-            self._cached = memory.cache(_encode_cached, ignore=["encoder"])
-        return self._cached(self, self.fingerprint(), texts)
+    def _encode_cached(self, texts):
+        """:meth:`_compute` through the ``.npy`` cache (see ``cache_dir``)."""
+        path = self.cache_path(texts)
+        H, problem = _read_cache_entry(path, (len(texts), self.hidden_size))
+        if H is not None:
+            return H
+        if problem is not None:
+            log_message(self.verbose, logging.WARNING,
+                        "embedding cache entry %s is unusable (%s); recomputing and "
+                        "overwriting it", path, problem)
+        H = self._compute(texts)
+        if not np.isfinite(H).all():  # stored, it would read back as a bad entry every time
+            bad = int(np.flatnonzero(~np.isfinite(H).all(axis=1))[0])
+            log_message(self.verbose, logging.WARNING,
+                        "%s returned NaN or infinite hidden states (first for texts[%d]); "
+                        "not caching them", self.model_id, bad)
+            return H
+        try:
+            _write_cache_entry(path, H)
+        except OSError as exc:
+            log_message(self.verbose, logging.WARNING,
+                        "could not store embedding cache entry %s (%s); continuing without it",
+                        path, exc.strerror or exc)
+        return H
 
     def _tokenize(self, texts):
         tok = self._tokenizer(
@@ -592,6 +763,12 @@ class HiddenStateEncoder:
         self._load()
         ids = self._tokenize(texts)
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        if lengths.size and lengths.min() == 0:
+            i = int(np.argmin(lengths))
+            raise ValueError(
+                f"texts[{i}] gives no tokens with the tokenizer of {self.model_id!r} "
+                f"(nothing to pool); text starts {texts[i][:30]!r}"
+            )
         order = np.argsort(-lengths, kind="stable")
         out = np.empty((len(texts), self.hidden_size), dtype=np.float32)
         layer, pooling, bs = self.layer_index, self.resolved_pooling, int(self.batch_size)

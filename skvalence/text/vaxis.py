@@ -164,7 +164,10 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available.
     cache_dir : str or None, default=None
-        ``joblib.Memory`` folder caching hidden states (see
+        Folder caching hidden states as plain float32 ``.npy`` arrays (never
+        pickles) in ``cache_dir/embeddings/<sha256>.npy``, keyed by the model,
+        its revision, the settings and the texts; a bad entry is recomputed
+        with a warning naming the file (see
         :class:`~skvalence.text.HiddenStateEncoder`).
     verbose : bool | int | str | None, default=None
         0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item

@@ -17,7 +17,7 @@ from sklearn.utils import check_array
 __all__ = ["check_count", "check_groups", "jsonable", "stimulus_classes"]
 
 
-def check_groups(groups, n_samples=None, *, owner=None):
+def check_groups(groups, n_samples=None, *, owner=None, name="groups"):
     """Group ids (e.g. subjects) as a 1-D array with one entry per row.
 
     Parameters
@@ -29,6 +29,9 @@ def check_groups(groups, n_samples=None, *, owner=None):
     owner : str or None, default=None
         Name of the caller (e.g. a splitter's class name); when given, messages
         start with ``"<owner>: "``.
+    name : str, default="groups"
+        Name of the argument in messages (e.g. ``"y"`` or ``"stimulus"`` for
+        per-row class or stimulus labels, which obey the same rules).
 
     Returns
     -------
@@ -38,20 +41,33 @@ def check_groups(groups, n_samples=None, *, owner=None):
     ------
     ValueError
         If ``groups`` is None, not 1-D, empty, of the wrong length, or holds NaN.
+    TypeError
+        If the ids mix types that cannot be sorted together (e.g. ``[0, "a"]``).
     """
     prefix = f"{owner}: " if owner else ""
+    if groups is None and name != "groups":
+        raise ValueError(f"{prefix}`{name}` is required (one entry per row); got None")
     if groups is None:
         raise ValueError(
             f"{owner or 'this estimator'} needs `groups` (one subject or trial id per row); got "
             "groups=None. Pass groups=... to split(), cross_val_score() or GridSearchCV.fit()."
         )
-    groups = check_array(groups, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="groups")
+    groups = check_array(groups, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name=name)
     if groups.ndim != 1:
-        raise ValueError(f"{prefix}`groups` must be 1-D, got shape {groups.shape}")
+        raise ValueError(f"{prefix}`{name}` must be 1-D, got shape {groups.shape}")
     if n_samples is not None and groups.shape[0] != n_samples:
-        raise ValueError(f"{prefix}`groups` has {groups.shape[0]} entries but X has {n_samples} rows")
-    if groups.dtype.kind == "f" and np.isnan(groups).any():
-        raise ValueError(f"{prefix}`groups` contains NaN")
+        raise ValueError(f"{prefix}`{name}` has {groups.shape[0]} entries but X has {n_samples} rows")
+    if groups.dtype.kind in "fc" and np.isnan(groups).any():
+        raise ValueError(f"{prefix}`{name}` contains NaN")
+    if groups.dtype == object:
+        try:  # ids are grouped with np.unique, which sorts them
+            np.unique(groups)
+        except TypeError:
+            kinds = sorted({type(g).__name__ for g in groups.tolist()})
+            raise TypeError(
+                f"{prefix}`{name}` mixes ids of types {kinds} that cannot be sorted together; "
+                "give every row an id of one type (e.g. all int or all str)"
+            ) from None
     return groups
 
 

@@ -133,6 +133,16 @@ def test_random_direction_null_percentiles():
     cents = np.outer(coords, np.ones(4)) + 0.01 * rng.normal(size=(N_CLASSES, 4))
     res2 = random_direction_null(Z, y, coords, class_centroids=cents, n_directions=200, random_state=1)
     assert res2.null.shape == (200,)
+    assert "language-model" in res2.test and "standard-normal" in res.test
+    # the null draws are |corr| of the centroids' PC1 scores with (centroids - mean) @ u, u a unit direction
+    u = np.random.RandomState(1).standard_normal((200, 4))[0]
+    draw = (cents - cents.mean(0)) @ (u / np.linalg.norm(u))
+    assert res2.null[0] == pytest.approx(abs(np.corrcoef(res2.scores, draw)[0, 1]))
+    assert res2.p_value == pytest.approx((1 + np.sum(res2.null >= res2.observed)) / 201)
+    # a mapping label -> centroid gives the same null
+    res3 = random_direction_null(Z, y, coords, class_centroids=dict(enumerate(cents)), n_directions=200,
+                                 random_state=1)
+    np.testing.assert_array_equal(res3.null, res2.null)
 
 
 def test_residual_alignment_high_when_residual_carries_coordinate():
@@ -202,6 +212,11 @@ def test_neural_collapse_ratio():
         (lambda: class_axis_alignment(np.eye(6), [0, 0, 1, 1, 2, 2], {0: 1.0, 1: 2.0}), "no coordinate"),
         (lambda: class_axis_alignment(np.ones((6, 2)), [0, 0, 1, 1, 2, 2], [0, 1, 2.0]), "constant"),
         (lambda: random_direction_null(np.eye(6), [0, 0, 1, 1, 2, 2], [0, 1, 2.0], n_directions=0), "n_directions"),
+        (lambda: random_direction_null(np.eye(6), [0, 0, 1, 1, 2, 2], [0, 1, 2.0], n_directions=99), ">= 100"),
+        (lambda: random_direction_null(np.eye(6), [0, 0, 1, 1, 2, 2], [0, 1, 2.0], class_centroids=np.ones((2, 3))),
+         "one row per label"),
+        (lambda: random_direction_null(np.eye(6), [0, 0, 1, 1, 2, 2], [0, 1, 2.0], class_centroids={0: [1.0, 2.0]}),
+         "no centroid"),
     ],
 )
 def test_bad_input_raises_clear_errors(call, match):

@@ -8,6 +8,7 @@ from sklearn.metrics import balanced_accuracy_score
 from skvalence.analysis.stats import (
     bootstrap_ci,
     holm_correction,
+    margin_tests,
     paired_comparison,
     pearson_with_p,
     tost_equivalence,
@@ -130,3 +131,44 @@ def test_pearson_with_p():
     assert "Pearson" in res["test"]
     with pytest.raises(ValueError, match="constant"):
         pearson_with_p(x, np.ones(30))
+
+
+def test_paired_comparison_interval_is_scipys_and_permutation_test():
+    rng = np.random.default_rng(5)
+    a = rng.normal(0.6, 0.02, 12)
+    b = a + 0.01 + rng.normal(0, 0.01, 12)
+    res = paired_comparison(a, b, confidence=0.9)
+    ci = stats.ttest_rel(b, a).confidence_interval(confidence_level=0.9)
+    assert (res["ci_low"], res["ci_high"]) == pytest.approx((ci.low, ci.high))
+    perm = paired_comparison(a, b, test="permutation", random_state=0)
+    assert "permutation" in perm["test"] and perm["statistic"] == pytest.approx(res["mean_delta"])
+    ref = stats.permutation_test((b - a,), lambda d, axis: np.mean(d, axis=axis), permutation_type="samples",
+                                 vectorized=True, rng=np.random.default_rng(0))
+    assert perm["p_value"] == pytest.approx(ref.pvalue)
+    # three pairs: 8 sign flips, so a two-sided p can never go below 2/8
+    small = paired_comparison([0.5, 0.6, 0.7], [0.6, 0.75, 0.8], test="permutation")
+    assert small["p_value"] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="n_resamples"):
+        paired_comparison(a, b, test="permutation", n_resamples=10)
+
+
+def test_margin_tests_one_sided_against_each_margin():
+    rng = np.random.default_rng(6)
+    worse = -0.02 + 0.005 * rng.normal(size=15)
+    res = margin_tests(worse, 0.01)
+    assert res["p_non_superiority"] == pytest.approx(stats.ttest_1samp(worse, 0.01, alternative="less").pvalue)
+    assert res["p_non_inferiority"] == pytest.approx(stats.ttest_1samp(worse, -0.01, alternative="greater").pvalue)
+    assert res["p_non_superiority"] < 1e-6 and res["p_non_inferiority"] > 0.99
+    assert res["p_equivalence"] == max(res["p_non_superiority"], res["p_non_inferiority"])
+    tost = tost_equivalence(worse, 0.01)
+    assert (tost["p_upper"], tost["p_lower"]) == (res["p_non_superiority"], res["p_non_inferiority"])
+    for test in ("wilcoxon", "permutation"):
+        other = margin_tests(worse, 0.01, test=test, random_state=0)
+        assert other["p_non_superiority"] < 0.01 and other["p_non_inferiority"] > 0.9 and test[:4] in other["test"].lower()
+    degenerate = margin_tests([0.0, 0.0, 0.0], 0.01)
+    assert degenerate["p_non_superiority"] == 0.0 and degenerate["p_non_inferiority"] == 0.0
+    for bad in (0.0, -1.0, np.nan, True):
+        with pytest.raises(ValueError, match="margin"):
+            margin_tests(worse, bad)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        margin_tests([0.1, np.nan, 0.2], 0.01)

@@ -31,7 +31,7 @@ def raw_root(tmp_path_factory, raw_arrays):
 @pytest.mark.parametrize("old_numpy", [False, True])
 def test_de_roundtrip_and_fields(tmp_path, de_arrays, old_numpy):
     write_faced_like(tmp_path, de_arrays, old_numpy=old_numpy)
-    data = load_faced(tmp_path, kind="de", verbose=0)
+    data = load_faced(tmp_path, kind="de", allow_incomplete=True, verbose=0)
     assert data.X.shape == (3 * 28 * 3, 160)
     # Row 0: subject 0, clip 0, window 0 = mean of seconds 0-9, channel-major.
     np.testing.assert_allclose(data.X[0], de_arrays[0][0, :, :10, :].mean(axis=1).ravel())
@@ -52,14 +52,14 @@ def test_de_roundtrip_and_fields(tmp_path, de_arrays, old_numpy):
 
 def test_de_window_remainder_is_dropped(tmp_path, de_arrays):
     write_faced_like(tmp_path, {0: de_arrays[0]})
-    data = load_faced(tmp_path, window_seconds=7, verbose=0)
+    data = load_faced(tmp_path, window_seconds=7, allow_incomplete=True, verbose=0)
     assert data.X.shape == (28 * 4, 160)  # 30 // 7 = 4, seconds 28-29 dropped
     np.testing.assert_allclose(data.X[3], de_arrays[0][0, :, 21:28, :].mean(axis=1).ravel())
 
 
 @pytest.mark.parametrize("window_seconds, n_windows", [(10, 3), (30, 1), (4, 7)])
 def test_raw_windows(raw_root, raw_arrays, window_seconds, n_windows):
-    data = load_faced(raw_root, kind="raw", window_seconds=window_seconds, verbose=0)
+    data = load_faced(raw_root, kind="raw", window_seconds=window_seconds, allow_incomplete=True, verbose=0)
     n_times = window_seconds * 250
     assert data.X.shape == (2 * 28 * n_windows, 32, n_times)
     assert data.sfreq == 250.0 and "bands" not in data
@@ -73,7 +73,7 @@ def test_raw_windows(raw_root, raw_arrays, window_seconds, n_windows):
 def test_roundtrip_from_simulated_bunch(tmp_path):
     sim = make_faced_like(2, kind="de", window_seconds=10, random_state=0, verbose=0)
     write_faced_like(tmp_path, sim, old_numpy=True)
-    data = load_faced(tmp_path, verbose=0)
+    data = load_faced(tmp_path, allow_incomplete=True, verbose=0)
     np.testing.assert_allclose(data.X, sim.X, rtol=1e-12)
     for key in ("y", "subject", "stimulus", "window", "valence"):
         np.testing.assert_array_equal(data[key], sim[key])
@@ -85,7 +85,7 @@ def test_roundtrip_from_simulated_bunch(tmp_path):
 
     raw = make_faced_like(1, kind="raw", random_state=0, verbose=0)
     write_faced_like(tmp_path, raw)
-    loaded = load_faced(tmp_path, kind="raw", dtype=np.float32, verbose=0)
+    loaded = load_faced(tmp_path, kind="raw", dtype=np.float32, allow_incomplete=True, verbose=0)
     np.testing.assert_array_equal(loaded.X, raw.X)
 
 
@@ -120,15 +120,31 @@ def test_missing_layout_says_what_was_expected(tmp_path, de_arrays):
         load_faced(tmp_path, kind="raw")
 
 
-def test_plain_pkl_name_accepted_release_name_wins(tmp_path, de_arrays):
+def test_plain_pkl_name_accepted_but_not_beside_the_release_name(tmp_path, de_arrays):
     folder = tmp_path / "EEG_Features" / "DE"
     folder.mkdir(parents=True)
     (folder / "sub007.pkl").write_bytes(pickle.dumps(de_arrays[3], protocol=4))
-    data = load_faced(tmp_path, verbose=0)
+    data = load_faced(tmp_path, allow_incomplete=True, verbose=0)
     np.testing.assert_array_equal(np.unique(data.subject), [7])
+    # Two files for one subject: which one is meant is not ours to guess.
     (folder / "sub007.pkl.pkl").write_bytes(pickle.dumps(de_arrays[0], protocol=4))
-    data = load_faced(tmp_path, verbose=0)
-    np.testing.assert_allclose(data.X[0], de_arrays[0][0, :, :10].mean(axis=1).ravel())
+    with pytest.raises(ValueError, match=r"sub007\.pkl and .*sub007\.pkl\.pkl both hold FACED subject 7"):
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
+
+
+def test_missing_subjects_listed_when_allowed(tmp_path, de_arrays):
+    write_faced_like(tmp_path, de_arrays)
+    data = load_faced(tmp_path, allow_incomplete=True, verbose=0)
+    assert data.missing_subjects == [s for s in range(123) if s not in (0, 3, 12)]
+    assert "INCOMPLETE" in data.description and "1-2, 4-11, 13-122" in data.description
+    complete = load_faced(tmp_path, subjects=[0, 3], verbose=0)
+    assert complete.missing_subjects == [] and "INCOMPLETE" not in complete.description
+    partial = load_faced(tmp_path, subjects=[0, 1], allow_incomplete=True, verbose=0)
+    assert partial.missing_subjects == [1] and set(partial.subject) == {0}
+    with pytest.raises(ValueError, match=r"none of the requested FACED subject\(s\) 5 has a file"):
+        load_faced(tmp_path, subjects=[5], allow_incomplete=True, verbose=0)
+    with pytest.raises(TypeError, match="allow_incomplete"):
+        load_faced(tmp_path, allow_incomplete="yes", verbose=0)
 
 
 def _write_one(tmp_path, obj, raw=False):
@@ -142,22 +158,22 @@ def _write_one(tmp_path, obj, raw=False):
 def test_bad_files_are_named(tmp_path):
     path = _write_one(tmp_path, np.zeros((28, 32, 29, 5)))
     with pytest.raises(ValueError, match=r"sub000\.pkl\.pkl: expected an array of shape \(28, 32, 30, 5\), got \(28, 32, 29, 5\)"):
-        load_faced(tmp_path, verbose=0)
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
     _write_one(tmp_path, {"data": np.zeros(3)})
     with pytest.raises(ValueError, match="expected a numpy array"):
-        load_faced(tmp_path, verbose=0)
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
     bad = np.zeros((28, 32, 30, 5))
     bad[3, 4, 5, 1] = np.nan
     _write_one(tmp_path, bad)
     with pytest.raises(ValueError, match="NaN"):
-        load_faced(tmp_path, verbose=0)
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
     _write_one(tmp_path, np.zeros((28, 32, 30, 5)))
     path.write_bytes(path.read_bytes()[:-5000])
     with pytest.raises(ValueError, match=r"sub000\.pkl\.pkl: truncated or corrupt"):
-        load_faced(tmp_path, verbose=0)
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
     raw_path = _write_one(tmp_path, np.zeros((28, 32, 7000)), raw=True)
     with pytest.raises(ValueError, match=r"expected an array of shape \(28, 32, 7500\)"):
-        load_faced(tmp_path, kind="raw", verbose=0)
+        load_faced(tmp_path, kind="raw", allow_incomplete=True, verbose=0)
     assert raw_path.exists()
 
 
@@ -175,15 +191,15 @@ def test_tampered_file_is_refused(tmp_path):
     marker = tmp_path / "pwned"
     _write_one(tmp_path, _Evil(marker))
     with pytest.raises(UnsafePickleError, match="sub000"):
-        load_faced(tmp_path, verbose=0)
+        load_faced(tmp_path, allow_incomplete=True, verbose=0)
     assert not marker.exists()
 
 
 def test_progress_bar_follows_verbose(tmp_path, de_arrays, capsys):
     write_faced_like(tmp_path, {0: de_arrays[0]})
-    load_faced(tmp_path, verbose=0)
+    load_faced(tmp_path, allow_incomplete=True, verbose=0)
     assert "FACED" not in capsys.readouterr().err
-    load_faced(tmp_path, verbose=1)
+    load_faced(tmp_path, allow_incomplete=True, verbose=1)
     assert "FACED de" in capsys.readouterr().err
 
 
@@ -197,3 +213,15 @@ def test_writer_rejects_bad_input(tmp_path):
     sim.subject = sim.subject[1:]
     with pytest.raises(ValueError, match="every clip x window"):
         write_faced_like(tmp_path, sim)
+
+
+@pytest.mark.parametrize("dtype", [complex, bool, object, "U1", "datetime64[s]"])
+def test_only_real_numbers_are_accepted(tmp_path, dtype):
+    _write_one(tmp_path, np.zeros((28, 32, 30, 5)).astype(dtype))
+    with pytest.raises(ValueError, match=r"sub000\.pkl\.pkl: .*real integer or floating-point numbers"):
+        load_faced(tmp_path, subjects=[0], verbose=0)
+
+
+def test_integer_arrays_are_accepted(tmp_path):
+    _write_one(tmp_path, np.ones((28, 32, 30, 5), dtype=np.int16))
+    assert load_faced(tmp_path, subjects=[0], verbose=0).X.shape == (84, 160)

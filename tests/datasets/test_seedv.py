@@ -27,7 +27,7 @@ def fake_root(tmp_path):
 
 def test_rows_fields_and_valence(fake_root):
     root, data, labels = fake_root
-    out = load_seedv(root, verbose=0)
+    out = load_seedv(root, allow_incomplete=True, verbose=0)
     n1 = sum(len(v) for v in data[1].values())
     assert out.X.shape == (n1 + sum(len(v) for v in data[4].values()), 310)
     # First rows: subject 1, trial 0; then trial 1 ...
@@ -66,15 +66,15 @@ def test_subjects_and_paths(fake_root):
     with pytest.raises(ValueError, match="unknown subject 17"):
         load_seedv(root, subjects=[17], verbose=0)
     with pytest.raises(ValueError, match=r"EEG_DE_features.*1_123\.npz"):
-        load_seedv(root / "missing", verbose=0)
+        load_seedv(root / "missing", allow_incomplete=True, verbose=0)
 
 
 def test_bunch_roundtrip(fake_root, tmp_path_factory):
     root, _, _ = fake_root
-    first = load_seedv(root, verbose=0)
+    first = load_seedv(root, allow_incomplete=True, verbose=0)
     other = tmp_path_factory.mktemp("again")
     write_seedv_like(other, first)
-    second = load_seedv(other, verbose=0)
+    second = load_seedv(other, allow_incomplete=True, verbose=0)
     for key in ("X", "y", "subject", "stimulus", "window", "session", "trial"):
         np.testing.assert_array_equal(first[key], second[key])
 
@@ -103,7 +103,7 @@ def test_malformed_files(tmp_path, mutate, message):
     mutate(data, label)
     path = _write_raw(tmp_path, data, label)
     with pytest.raises(ValueError, match=message) as info:
-        load_seedv(tmp_path, verbose=0)
+        load_seedv(tmp_path, allow_incomplete=True, verbose=0)
     assert path.name in str(info.value)
 
 
@@ -112,12 +112,12 @@ def test_missing_key_truncated_and_tampered(tmp_path):
     folder.mkdir()
     np.savez(folder / "1_123.npz", data=pickle.dumps({t: np.ones((1, 310)) for t in range(45)}))
     with pytest.raises(ValueError, match="missing key 'label'"):
-        load_seedv(tmp_path, verbose=0)
+        load_seedv(tmp_path, allow_incomplete=True, verbose=0)
 
     path = _write_raw(tmp_path, {t: np.ones((40, 310)) for t in range(45)}, {t: np.zeros(40) for t in range(45)})
     path.write_bytes(path.read_bytes()[:2000])
     with pytest.raises(ValueError, match=r"1_123\.npz: truncated or corrupt"):
-        load_seedv(tmp_path, verbose=0)
+        load_seedv(tmp_path, allow_incomplete=True, verbose=0)
 
     class Evil:
         def __reduce__(self):
@@ -127,7 +127,7 @@ def test_missing_key_truncated_and_tampered(tmp_path):
 
     np.savez(path, data=pickle.dumps({0: Evil()}), label=pickle.dumps({}))
     with pytest.raises(UnsafePickleError, match="1_123.npz"):
-        load_seedv(tmp_path, verbose=0)
+        load_seedv(tmp_path, allow_incomplete=True, verbose=0)
     assert not (tmp_path / "pwned").exists()
 
 
@@ -136,3 +136,23 @@ def test_writer_needs_labels(tmp_path):
         write_seedv_like(tmp_path, {1: {0: np.zeros((1, 310))}})
     with pytest.raises(ValueError, match="different subjects"):
         write_seedv_like(tmp_path, {1: {}}, {2: {}})
+
+
+@pytest.mark.parametrize("part", ["data", "label"])
+@pytest.mark.parametrize("dtype", [complex, bool, object, "U1"])
+def test_only_real_numbers_are_accepted(tmp_path, part, dtype):
+    data = {t: np.ones((4, 310)) for t in range(45)}
+    label = {t: np.zeros(4, dtype=int) for t in range(45)}
+    target = data if part == "data" else label
+    target[0] = target[0].astype(dtype)
+    _write_raw(tmp_path, data, label)
+    with pytest.raises(ValueError, match=rf"1_123\.npz: the trial 0 {part} must hold real"):
+        load_seedv(tmp_path, subjects=[1], verbose=0)
+
+
+def test_ragged_trial_is_named(tmp_path):
+    data = {t: np.ones((4, 310)) for t in range(45)}
+    data[2] = [np.ones(310), np.ones(300)]
+    _write_raw(tmp_path, data, {t: np.zeros(4, dtype=int) for t in range(45)})
+    with pytest.raises(ValueError, match=r"1_123\.npz: 'data' trial 2 is not an array"):
+        load_seedv(tmp_path, subjects=[1], verbose=0)

@@ -8,7 +8,7 @@ import pytest
 
 from skvalence.reproduce.context import RunContext
 from skvalence.reproduce.runner import run_steps
-from skvalence.reproduce.steps import Step, StepOutput, make_steps
+from skvalence.reproduce.steps import Step, StepOutput, make_steps, paragraph
 
 
 class CountingStep(Step):
@@ -27,7 +27,7 @@ class CountingStep(Step):
         figure = context.save_figure(ax, f"fig_{self.name}")
         earlier = sorted(context.results)
         return StepOutput(results={"value": len(self.name), "earlier": earlier},
-                          html=f"<p>body of {self.name}</p>", figures=[figure])
+                          blocks=[paragraph(f"body of {self.name}")], figures=[figure])
 
 
 def test_steps_write_results_report_and_manifest(tmp_path):

@@ -12,8 +12,8 @@ from skvalence.reproduce.steps import make_steps
 
 TINY = {
     "n_subjects": 30,
-    "tracking_permutations": 99,
-    "tracking_random_directions": 20,
+    "tracking_permutations": 100,  # the Monte-Carlo null needs at least 100 draws
+    "tracking_random_directions": 100,
     "zero_shot_max_texts": 200,
     "zoo_architectures": ("mlp",),
     "zoo_seeds": (0, 1, 2),

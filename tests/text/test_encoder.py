@@ -1,5 +1,7 @@
 """Tests of skvalence.text.encoder.HiddenStateEncoder."""
 
+import logging
+import os
 import pickle
 import time
 
@@ -183,3 +185,219 @@ def test_loaded_model_is_reused_then_released(tiny_gpt2_dir, tiny_llama_dir):
     assert len(_MODEL_CACHE) == 1  # only the latest model is kept
     clear_model_cache()
     assert not _MODEL_CACHE
+
+
+# --------------------------------------------------------------- the .npy cache
+def _count_computes(monkeypatch):
+    """Patch HiddenStateEncoder._compute to count its calls; return the counter list."""
+    calls = []
+    original = HiddenStateEncoder._compute
+
+    def counting(self, texts):
+        calls.append(list(texts))
+        return original(self, texts)
+
+    monkeypatch.setattr(HiddenStateEncoder, "_compute", counting)
+    return calls
+
+
+def _cache_warnings(caplog):
+    return [r.getMessage() for r in caplog.records
+            if r.name == "skvalence" and r.levelno >= logging.WARNING]
+
+
+def test_cache_second_call_reads_the_npy_entry(tiny_bert_dir, tmp_path, monkeypatch, caplog):
+    calls = _count_computes(monkeypatch)
+    enc = HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path)
+    first = enc.encode(TEXTS)
+    assert len(calls) == 1
+    path = enc.cache_path(TEXTS)
+    assert path.startswith(str(tmp_path / "embeddings")) and path.endswith(".npy")
+    stored = np.load(path, allow_pickle=False)  # a plain float32 array
+    assert stored.dtype == np.float32 and stored.shape == (len(TEXTS), 32)
+    np.testing.assert_array_equal(stored, first)
+    # the same call again, from this object and from a fresh one: read, not computed
+    np.testing.assert_array_equal(enc.encode(TEXTS), first)
+    np.testing.assert_array_equal(HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path)
+                                  .encode(TEXTS), first)
+    assert len(calls) == 1
+    assert not _cache_warnings(caplog)
+    # only our entry is in the folder: no pickle, no temporary file left behind
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [os.path.basename(path)]
+
+
+def test_cache_key_covers_settings_texts_and_model(tiny_bert_dir, tiny_gpt2_dir, tmp_path):
+    def key(texts=TEXTS, model=tiny_bert_dir, **kw):
+        return HiddenStateEncoder(model, cache_dir=tmp_path, **kw).cache_path(texts)
+
+    base = key()
+    assert key() == base
+    assert key(layer=1) == key(layer=-2)  # the same resolved layer of a 2-layer model
+    assert HiddenStateEncoder(tiny_bert_dir).cache_path(TEXTS) is None  # no cache_dir
+    others = [key(layer=-1), key(pooling="last"), key(max_length=8), key(texts=TEXTS[:-1]),
+              key(texts=TEXTS[::-1]), key(texts=TEXTS[:-1] + [TEXTS[-1] + "!"]),
+              key(texts=["ab", "c"]), key(texts=["a", "bc"]), key(dtype="bfloat16"),
+              key(padding_side="left"), key(model=tiny_gpt2_dir)]
+    assert len({base, *others}) == len(others) + 1
+
+
+def test_cache_key_follows_the_model_files(tiny_bert_dir, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(tiny_bert_dir, tmp_path / "model")
+    before = HiddenStateEncoder(copy, cache_dir=tmp_path).cache_path(TEXTS)
+    vocab = copy / "tokenizer.json"  # a tokenizer file, not a weight file
+    os.utime(vocab, ns=(vocab.stat().st_atime_ns, vocab.stat().st_mtime_ns + 10**9))
+    assert HiddenStateEncoder(copy, cache_dir=tmp_path).cache_path(TEXTS) != before
+
+
+def test_cache_key_holds_the_hub_snapshot_commit(tmp_path):
+    from skvalence.text.encoder import _snapshot_revision
+
+    folder = tmp_path / "models--org--name" / "snapshots" / "0123abcd"
+    assert _snapshot_revision(str(folder)) == "0123abcd"
+    assert _snapshot_revision(str(folder) + os.sep) == "0123abcd"
+    assert _snapshot_revision(str(tmp_path / "plain")) is None
+
+
+def _bad_entries():
+    def shape(path, n, d):
+        np.save(path, np.ones((n + 1, d), np.float32))
+
+    def transposed(path, n, d):
+        np.save(path, np.ones((d, n), np.float32))
+
+    def nan(path, n, d):
+        a = np.ones((n, d), np.float32)
+        a[1, 3] = np.nan
+        np.save(path, a)
+
+    def inf(path, n, d):
+        np.save(path, np.full((n, d), np.inf, np.float32))
+
+    def float64(path, n, d):
+        np.save(path, np.ones((n, d)))
+
+    def truncated(path, n, d):
+        np.save(path, np.ones((n, d), np.float32))
+        with open(path, "r+b") as fh:
+            fh.truncate(os.path.getsize(path) - 5)
+
+    def garbage(path, n, d):
+        with open(path, "wb") as fh:
+            fh.write(b"not an array at all")
+
+    def empty(path, n, d):
+        open(path, "wb").close()
+
+    def objects(path, n, d):
+        np.save(path, np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+
+    def folder(path, n, d):
+        os.mkdir(path)
+
+    return {f.__name__: f for f in (shape, transposed, nan, inf, float64, truncated, garbage,
+                                    empty, objects)}, folder
+
+
+_BAD, _FOLDER = _bad_entries()
+
+
+@pytest.mark.parametrize("kind", sorted(_BAD))
+def test_bad_cache_entry_is_recomputed_with_one_warning(kind, tiny_bert_dir, tmp_path,
+                                                        monkeypatch, caplog):
+    reference = HiddenStateEncoder(tiny_bert_dir).encode(TEXTS)
+    enc = HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path)
+    path = enc.cache_path(TEXTS)
+    os.makedirs(os.path.dirname(path))
+    _BAD[kind](path, len(TEXTS), 32)
+    calls = _count_computes(monkeypatch)
+    H = enc.encode(TEXTS)
+    np.testing.assert_allclose(H, reference, atol=1e-6)
+    assert len(calls) == 1
+    messages = _cache_warnings(caplog)
+    assert len(messages) == 1 and path in messages[0] and "recomputing" in messages[0]
+    # the entry was overwritten with a valid array, which the next call reads
+    np.testing.assert_array_equal(np.load(path, allow_pickle=False), H)
+    caplog.clear()
+    np.testing.assert_array_equal(enc.encode(TEXTS), H)
+    assert len(calls) == 1 and not _cache_warnings(caplog)
+
+
+def test_cache_entry_that_is_a_folder_or_link_is_never_followed(tiny_bert_dir, tmp_path, caplog):
+    reference = HiddenStateEncoder(tiny_bert_dir).encode(TEXTS)
+    enc = HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path / "cache")
+    path = enc.cache_path(TEXTS)
+    os.makedirs(os.path.dirname(path))
+    # a link to an array elsewhere (of the right shape): not read, replaced by a file
+    outside = tmp_path / "outside.npy"
+    np.save(outside, np.zeros((len(TEXTS), 32), np.float32))
+    os.symlink(outside, path)
+    np.testing.assert_allclose(enc.encode(TEXTS), reference, atol=1e-6)
+    assert not os.path.islink(path) and os.path.isfile(path)
+    np.testing.assert_array_equal(np.load(outside), 0)  # the target is untouched
+    messages = _cache_warnings(caplog)
+    assert len(messages) == 1 and path in messages[0] and "regular file" in messages[0]
+    # a folder in its place cannot be overwritten: the result still comes back
+    other = HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path / "cache", layer=-1)
+    path = other.cache_path(TEXTS)
+    _FOLDER(path, len(TEXTS), 32)
+    caplog.clear()
+    assert other.encode(TEXTS).shape == (len(TEXTS), 32)
+    messages = _cache_warnings(caplog)
+    assert messages and all(path in m for m in messages)
+
+
+def test_cache_dir_that_is_a_file_warns_and_still_encodes(tiny_bert_dir, tmp_path, caplog):
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    H = HiddenStateEncoder(tiny_bert_dir, cache_dir=blocker).encode(TEXTS)
+    assert H.shape == (len(TEXTS), 32)
+    messages = _cache_warnings(caplog)
+    assert len(messages) == 1 and "could not store" in messages[0]
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (["fine", "a\ud800b"], ValueError, r"texts\[1\].*surrogate"),
+    (["\udfff"], ValueError, r"texts\[0\].*surrogate"),
+    (None, TypeError, "NoneType"),
+    (b"bytes", TypeError, "bytes"),
+    (["fine", b"bytes"], TypeError, r"texts\[1\].*bytes"),
+    (["fine", None], TypeError, r"texts\[1\].*NoneType"),
+    ((t for t in ["a"]), TypeError, "generator"),
+    (np.array(["a", None], dtype=object), TypeError, r"texts\[1\]"),
+])
+def test_odd_text_inputs_give_clear_errors(bad, exc, match, tiny_bert_dir, tmp_path):
+    with pytest.raises(exc, match=match):
+        check_texts(bad)
+    with pytest.raises(exc, match=match):  # before any tokenizer sees it
+        HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path).encode(bad)
+
+
+def test_odd_but_valid_unicode_encodes(tiny_gpt2_dir):
+    texts = ["\x00", "\ufeff bom", "\u200b", "\U0010ffff", "\u0301" * 5, "\u202e rtl", "😀" * 50]
+    H = HiddenStateEncoder(tiny_gpt2_dir).encode(texts)
+    assert H.shape == (len(texts), 32) and np.isfinite(H).all()
+
+
+def test_text_without_tokens_is_a_value_error(tiny_gpt2_dir, monkeypatch):
+    enc = HiddenStateEncoder(tiny_gpt2_dir)
+    monkeypatch.setattr(HiddenStateEncoder, "_tokenize",
+                        lambda self, texts: [[5, 6]] + [[] for _ in texts[1:]])
+    with pytest.raises(ValueError, match=r"texts\[1\] gives no tokens"):
+        enc.encode(["a", "b"])
+
+
+def test_non_finite_hidden_states_are_not_cached(tiny_bert_dir, tmp_path, monkeypatch, caplog):
+    def nan_compute(self, texts):
+        out = np.ones((len(texts), 32), np.float32)
+        out[1] = np.nan
+        return out
+
+    monkeypatch.setattr(HiddenStateEncoder, "_compute", nan_compute)
+    enc = HiddenStateEncoder(tiny_bert_dir, cache_dir=tmp_path)
+    assert np.isnan(enc.encode(TEXTS)[1]).all()
+    assert not os.path.exists(enc.cache_path(TEXTS))
+    messages = _cache_warnings(caplog)
+    assert len(messages) == 1 and "texts[1]" in messages[0]

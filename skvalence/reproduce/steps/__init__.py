@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from .base import Step, StepOutput
+from .base import Step, StepOutput, heading, note, paragraph, table
 
 # name -> (module, class); imported lazily so ``--help`` stays fast.
 _REGISTRY = {
@@ -36,4 +36,4 @@ def make_steps(names=None):
     return steps
 
 
-__all__ = ["Step", "StepOutput", "available_steps", "make_steps"]
+__all__ = ["Step", "StepOutput", "available_steps", "heading", "make_steps", "note", "paragraph", "table"]

@@ -46,7 +46,11 @@ def paper_split_data(context):
 
     data = context.eeg
     X = SubjectStandardScaler().fit_transform(data.X, groups=data.subject).astype(np.float32)
-    parts = dict(zip(("train", "val", "test"), FACEDPaperSplit().train_validation_test(data.subject)))
+    # Real FACED: by subject id, so an incomplete copy keeps the paper's boundaries. A simulated
+    # cohort (any size) or SEED-V has no FACED ids: the paper's 80/20/23 proportions by rank.
+    assign = "id" if context.dataset_name == "faced" else "proportional"
+    splitter = FACEDPaperSplit(assign=assign)
+    parts = dict(zip(("train", "val", "test"), splitter.train_validation_test(data.subject)))
     out = {name: {"X": X[idx], "y": np.asarray(data.y)[idx], "subject": np.asarray(data.subject)[idx],
                   "stimulus": np.asarray(data.stimulus)[idx]} for name, idx in parts.items()}
     out["class_names"] = list(data.class_names)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
 import numpy as np
 
-from ..report import html_table
+from ..report import paragraph, table
 
 #: Folders searched besides ``--benchmark-dir``: the environment variable, then the
 #: folder where ``make bench`` stores the VADER corpora.
@@ -71,7 +70,7 @@ def _evaluations(name, data, max_texts, seed):
 
 
 def run_zero_shot(context, vaxis):
-    """Score ``vaxis`` on every benchmark found; return (results, html)."""
+    """Score ``vaxis`` on every benchmark found; return (results, report blocks)."""
     from ...text.benchmarks import LOADERS, evaluate_zero_shot, find_benchmarks
 
     dirs = benchmark_dirs(context)
@@ -98,17 +97,16 @@ def run_zero_shot(context, vaxis):
                     rows.append((label, Path(path).name, res.metric, res.score,
                                  f"[{res.ci[0]:.3f}, {res.ci[1]:.3f}]", res.n, res.null_p95,
                                  res.p_random_direction))
-    searched = ", ".join(html.escape(str(d)) for d in dirs) or "none"
+    searched = ", ".join(str(d) for d in dirs) or "none"
     if not scores:
-        body = (f"<p>No zero-shot benchmark data was found (searched: {searched}; set "
-                f"<code>--benchmark-dir</code> or <code>{ENV_VAR}</code>). <code>make bench</code> "
-                "fetches the VADER human-rated sentence corpora from PyPI into "
-                "<code>benchmarks/_data</code>.</p>")
+        blocks = [paragraph(f"No zero-shot benchmark data was found (searched: {searched}; set "
+                            f"--benchmark-dir or {ENV_VAR}). 'make bench' fetches the VADER human-rated "
+                            "sentence corpora from PyPI into benchmarks/_data.")]
     else:
-        body = (f"<p>Benchmarks found in: {searched}. Score = the axis coordinate, no training. "
-                "CI: percentile bootstrap over texts. Null: 100 random unit directions through the "
-                "centroid mean; p is the one-sided random-direction test. Paper (Qwen3-4B): SST-2 "
-                "AUC 0.832, IMDB 0.857, Yelp 0.938, Rotten Tomatoes 0.799.</p>"
-                + html_table(("benchmark", "file", "metric", "score", "95% CI", "n",
-                              "null 95th pct", "p (random directions)"), rows))
-    return {"searched": [str(d) for d in dirs], "scores": scores}, body
+        blocks = [paragraph(f"Benchmarks found in: {searched}. Score = the axis coordinate, no training. "
+                            "CI: percentile bootstrap over texts. Null: 100 random unit directions through "
+                            "the centroid mean; p is the one-sided random-direction test. Paper (Qwen3-4B): "
+                            "SST-2 AUC 0.832, IMDB 0.857, Yelp 0.938, Rotten Tomatoes 0.799."),
+                  table(("benchmark", "file", "metric", "score", "95% CI", "n", "null 95th pct",
+                         "p (random directions)"), rows)]
+    return {"searched": [str(d) for d in dirs], "scores": scores}, blocks

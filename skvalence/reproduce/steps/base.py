@@ -1,8 +1,10 @@
-"""What a step of the main job is, and what it hands back."""
+"""What a step of the main job is, what it reads, and what it hands back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from ..report import heading, note, paragraph, table
 
 
 @dataclass
@@ -13,14 +15,17 @@ class StepOutput:
     ----------
     results : dict
         JSON-serialisable numbers and tables; merged into ``results.json``.
-    html : str
-        Body of the step's report section (figures are added by the report).
+    blocks : list of dict
+        Body of the step's report section as data, built with :func:`paragraph`,
+        :func:`heading`, :func:`note` and :func:`table` (the report escapes and
+        renders them; figures are added after the blocks).
     figures : list of str
-        File names of the step's figures under ``<out>/figures``.
+        File names of the step's figures under ``<out>/figures``, as returned by
+        :meth:`~skvalence.reproduce.context.RunContext.save_figure`.
     """
 
     results: dict
-    html: str = ""
+    blocks: list = field(default_factory=list)
     figures: list = field(default_factory=list)
 
 
@@ -31,14 +36,40 @@ class Step:
     heading) and implement :meth:`run`. A step reads what earlier steps produced
     through ``context.results`` and shared objects through the context's getters,
     so it can run again on its own after an interrupted run.
+
+    A stored result is reused only while everything the step reads is unchanged, so
+    each step declares what it reads:
+
+    ``inputs``
+        Input kinds (see :meth:`RunContext.fingerprint
+        <skvalence.reproduce.context.RunContext.fingerprint>`): ``"data"`` when it
+        reads ``context.eeg``, ``"model"`` when it reads ``context.vaxis``,
+        ``"benchmarks"`` when it scores text benchmarks, ``"dataset"`` when it only
+        uses the data's label.
+    ``config_keys``
+        Profile settings it reads (None: all).
+    ``depends_on``
+        Names of the steps whose results it reads from ``context.results`` (None: all
+        steps before it). A change in one of their stored results re-runs this step.
+
+    The defaults assume a step reads everything.
     """
 
     name = "step"
     title = "Step"
+    inputs = ("data", "model", "benchmarks")
+    config_keys = None
+    depends_on = None
 
     def run(self, context):  # pragma: no cover - interface
         raise NotImplementedError
 
     def fingerprint(self, context):
-        """Settings that, when changed, make a stored result stale."""
-        return context.fingerprint()
+        """Identity of the inputs this step reads; when it changes a stored result is stale.
+
+        The runner adds the digests of the stored results of :attr:`depends_on`.
+        """
+        return context.fingerprint(inputs=tuple(self.inputs), config_keys=self.config_keys)
+
+
+__all__ = ["Step", "StepOutput", "heading", "note", "paragraph", "table"]

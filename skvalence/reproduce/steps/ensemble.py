@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 
-from ..report import html_table
 from ._common import paper_split_data, stimulus_level_coords
-from .base import Step, StepOutput
+from .base import Step, StepOutput, paragraph, table
 
 
 def _weighted_f1(y_true, y_pred):
@@ -110,6 +107,10 @@ class EnsembleStep(Step):
 
     name = "ensemble"
     title = "5. Residual-diversity ensemble"
+    # Reads context.eeg only (split and the simulator's stimulus coordinates); no V-axis.
+    inputs = ("data",)
+    config_keys = ("ensemble_seeds", "ensemble_epochs", "decoder_module")
+    depends_on = ()
 
     def run(self, context):
         from ...viz import plot_ensemble_contributions
@@ -134,31 +135,35 @@ class EnsembleStep(Step):
             "ablation": ablation,
             "stimulus_coords_source": stim_source,
         }
-        return StepOutput(results=results, html=self._html(results), figures=figures)
+        return StepOutput(results=results, blocks=self._blocks(results), figures=figures)
 
     @staticmethod
-    def _html(results):
+    def _blocks(results):
         def fmt(metric):
             ci = metric["ci"]
             return f"{metric['value']:.3f}" + ("" if ci is None else f" [{ci[0]:.3f}, {ci[1]:.3f}]")
 
         rows = [(name, fmt(m["bacc"]), fmt(m["kappa"]), fmt(m["f1_weighted"])) for name, m in results["cascade"].items()]
-        parts = ["<p>Members differ by seed and training budget; they train on the training subjects, "
-                 "the paper's validation subjects score them, and all numbers below are on the test "
-                 "subjects with 95% CIs from a bootstrap over test subjects. Paper (FACED 9-class): "
-                 "single 0.619 → 5-member 0.680 → 10-member 0.6948 balanced accuracy.</p>",
-                 html_table(("model", "balanced accuracy", "Cohen's κ", "weighted F1"), rows)]
+        blocks = [paragraph("Members differ by seed and training budget; they train on the training subjects, "
+                            "the paper's validation subjects score them, and all numbers below are on the test "
+                            "subjects with 95% CIs from a bootstrap over test subjects. Paper (FACED 9-class): "
+                            "single 0.619 → 5-member 0.680 → 10-member 0.6948 balanced accuracy."),
+                  table(("model", "balanced accuracy", "Cohen's κ", "weighted F1"), rows)]
         corr = results["contribution_alignment_corr"]
         if corr:
-            parts.append(f"<p>Leave-one-out contribution vs residual alignment across members: "
-                         f"r = {corr.get('r', float('nan')):.3f}, p = {corr.get('p_value', float('nan')):.3g} "
-                         f"({html.escape(str(corr.get('test', 'Pearson')))}, n = {corr.get('n')}); paper r = +0.74, "
-                         f"n = 10. Per-stimulus coordinates: {html.escape(results['stimulus_coords_source'])}.</p>")
+            r, p = corr.get("r"), corr.get("p_value")
+            r = float("nan") if r is None else r
+            p = float("nan") if p is None else p
+            blocks.append(paragraph(
+                f"Leave-one-out contribution vs residual alignment across members: r = {r:.3f}, p = {p:.3g} "
+                f"({corr.get('test', 'Pearson')}, n = {corr.get('n')}); paper r = +0.74, n = 10. "
+                f"Per-stimulus coordinates: {results['stimulus_coords_source']}."))
         if results["ablation"]:
             deltas = np.array([a["delta"] for a in results["ablation"]])
             rand = np.array([a["random_mean"] for a in results["ablation"]])
-            parts.append(f"<p>Directional ablation (residual V-axis direction projected out of each member's "
-                         f"features at test time): Δ BACC mean {deltas.mean():+.4f} (range {deltas.min():+.4f} "
-                         f"to {deltas.max():+.4f}); random directions {rand.mean():+.4f}. Paper: −0.006 to "
-                         "−0.024, random ≈ 0.</p>")
-        return "\n".join(parts)
+            blocks.append(paragraph(
+                "Directional ablation (residual V-axis direction projected out of each member's features at "
+                f"test time): Δ BACC mean {deltas.mean():+.4f} (range {deltas.min():+.4f} to "
+                f"{deltas.max():+.4f}); random directions {rand.mean():+.4f}. Paper: −0.006 to −0.024, "
+                "random ≈ 0."))
+        return blocks

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
-from ..report import html_table
 from ._common import decoder_inputs
-from .base import Step, StepOutput
+from .base import Step, StepOutput, paragraph, table
 
 
 class RediscoveryStep(Step):
@@ -14,6 +11,10 @@ class RediscoveryStep(Step):
 
     name = "rediscovery"
     title = "3. Rediscovery: decoders trained without the V-axis"
+    # Reads context.eeg (split, stimulus coordinates) and context.vaxis (class coordinates).
+    inputs = ("data", "model")
+    config_keys = ("zoo_architectures", "zoo_seeds", "zoo_epochs")
+    depends_on = ()
 
     def run(self, context):
         from ...analysis import rediscovery_zoo
@@ -32,22 +33,23 @@ class RediscoveryStep(Step):
         figures = [context.save_figure(plot_rediscovery(result), "rediscovery")]
         results = result.to_dict()
         results["stimulus_coords_source"] = stim_source
-        return StepOutput(results=results, html=self._html(result, stim_source), figures=figures)
+        return StepOutput(results=results, blocks=self._blocks(result, stim_source), figures=figures)
 
     @staticmethod
-    def _html(result, stim_source):
+    def _blocks(result, stim_source):
         rows = [(f"{r['architecture']} seed {r['seed']} ({r['epochs']} ep)", r["bacc"],
                  r["class_alignment"], r["null_percentile"], r.get("residual_alignment"))
                 for r in result.table]
         corr = [(name, c.get("r"), c.get("p_value"), c.get("test", ""), c.get("n"))
                 for name, c in result.correlations.items()]
-        return ("<p>Each decoder is trained on the training subjects without any V-axis; its "
-                "penultimate features on the test subjects give nine class centroids whose PC1 is "
-                "compared with the V-axis class coordinates (<i>class-axis alignment</i>, |r|). "
-                "<i>Residual alignment</i> asks the same of stimulus centroids after class means "
-                f"are removed; per-stimulus coordinates: {html.escape(stim_source)}. "
-                "Paper: corr(BACC, class alignment) = +0.885 over 36 checkpoints; "
-                "corr(BACC, residual alignment) = +0.738.</p>"
-                + html_table(("correlation across the zoo", "r", "p", "test", "n"), corr)
-                + html_table(("model", "balanced accuracy", "class alignment", "null percentile",
-                              "residual alignment"), rows))
+        return [
+            paragraph("Each decoder is trained on the training subjects without any V-axis; its penultimate "
+                      "features on the test subjects give nine class centroids whose PC1 is compared with "
+                      "the V-axis class coordinates (class-axis alignment, |r|). Residual alignment asks "
+                      "the same of stimulus centroids after class means are removed; per-stimulus "
+                      f"coordinates: {stim_source}. Paper: corr(BACC, class alignment) = +0.885 over 36 "
+                      "checkpoints; corr(BACC, residual alignment) = +0.738."),
+            table(("correlation across the zoo", "r", "p", "test", "n"), corr),
+            table(("model", "balanced accuracy", "class alignment", "null percentile", "residual alignment"),
+                  rows),
+        ]

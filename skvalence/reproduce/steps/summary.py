@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 
-from ..report import html_table
-from .base import Step, StepOutput
+from .base import Step, StepOutput, paragraph, table
 
 
 def _get(results, *keys):
@@ -73,18 +70,18 @@ class SummaryStep(Step):
 
     name = "summary"
     title = "6. Summary: the paper's numbers beside ours"
-
-    def fingerprint(self, context):
-        # The summary only reads earlier results: recompute whenever they change.
-        base = dict(context.fingerprint())
-        base["inputs"] = {k: v for k, v in context.results.items() if k != self.name}
-        return base
+    # Reads the earlier steps' results (stored ones when they are not in this run) and the data label.
+    inputs = ("dataset",)
+    config_keys = ()
+    depends_on = ("vaxis", "tracking", "rediscovery", "sweep", "ensemble")
 
     def run(self, context):
         rows = summary_rows(context.results, context.data_label)
         results = {"rows": [dict(zip(("claim", "paper", "ours", "source"), row)) for row in rows]}
-        body = ("<p>Paper values are cited from arXiv 2606.00129; ours are measured in this run and "
-                f"labelled by their source (<b>{html.escape(context.data_label)}</b> for EEG numbers). "
-                "A blank means the step did not run or the quantity is unavailable on this data.</p>"
-                + html_table(("claim", "paper (cited)", "ours (measured)", "source"), rows))
-        return StepOutput(results=results, html=body)
+        blocks = [
+            paragraph("Paper values are cited from arXiv 2606.00129; ours are measured in this run and labelled "
+                      f"by their source ({context.data_label} for EEG numbers). A blank means the step did not "
+                      "run or the quantity is unavailable on this data."),
+            table(("claim", "paper (cited)", "ours (measured)", "source"), rows),
+        ]
+        return StepOutput(results=results, blocks=blocks)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
-from ..report import html_table
 from ._common import decoder_inputs
-from .base import Step, StepOutput
+from .base import Step, StepOutput, heading, paragraph, table
 
 #: Strategy traced by the gradient monitor in the mechanism check.
 MECHANISM_STRATEGY = "axis-mse"
@@ -26,6 +23,10 @@ class SweepStep(Step):
 
     name = "sweep"
     title = "4. Alignment strategies and the saturation mechanism"
+    # Reads context.eeg (split, stimulus coordinates) and context.vaxis (alignment targets).
+    inputs = ("data", "model")
+    config_keys = ("sweep_strategies", "sweep_seeds", "decoder_module", "decoder_epochs")
+    depends_on = ()
 
     def run(self, context):
         from ...analysis import alignment_sweep
@@ -48,7 +49,8 @@ class SweepStep(Step):
         results = result.to_dict()
         results["mechanism"] = mechanism
         results["stimulus_coords_source"] = stim_source
-        return StepOutput(results=results, html=self._html(result, mechanism, stim_source), figures=figures)
+        return StepOutput(results=results, blocks=self._blocks(result, mechanism, stim_source),
+                          figures=figures)
 
     @staticmethod
     def _mechanism(context, train, coords):
@@ -70,7 +72,7 @@ class SweepStep(Step):
         return {"strategy": MECHANISM_STRATEGY, "records": records, "last_epoch": last}, axes
 
     @staticmethod
-    def _html(result, mechanism, stim_source):
+    def _blocks(result, mechanism, stim_source):
         rows = [(r["strategy"], r.get("family"), r["delta_bacc"], f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]",
                  r["p_value"], r["p_holm"], r["cohens_dz"], r["tost_p_holm"], r["verdict"],
                  r.get("delta_class_alignment"), r.get("delta_residual_alignment")) for r in result.table]
@@ -84,20 +86,21 @@ class SweepStep(Step):
                 if f"grad_head_frac_{term}" in rec:
                     mech_rows.append((name, term, rec.get(f"grad_norm_{term}"), rec.get(f"grad_head_frac_{term}"),
                                       rec.get(f"grad_basin_frac_{term}"), rec.get("probe_confidence")))
-        return (f"<p>Each strategy is paired with the same recipe without alignment, seed by seed, on "
-                f"held-out subjects. Baseline balanced accuracy: {base['bacc_mean']:.3f} "
-                f"[{base['ci_low']:.3f}, {base['ci_high']:.3f}] ({html.escape(base['ci'])}). "
-                f"Verdicts (paired t-test and TOST, Holm-corrected across strategies): "
-                f"{html.escape(summary)}. Paper: 25 strategies, 16 significantly worse, none better.</p>"
-                + html_table(("strategy", "family", "Δ BACC", "95% CI", "p (paired t)", "p (Holm)",
-                              "d_z", "TOST p (Holm)", "verdict", "Δ class alignment",
-                              "Δ residual alignment"), rows)
-                + f"<p>Per-stimulus coordinates for the residual alignment: {html.escape(stim_source)}.</p>"
-                "<h3>Mechanism: where the feature gradient points</h3>"
-                "<p>On a fixed probe batch of training rows, the gradient of each loss term with respect "
-                "to the penultimate features is split into the head's row space and the class-mean "
-                "subspace (basin); the rest reaches the within-class residual. The paper's argument: the "
-                "cross-entropy gradient lies in the head's row space and shrinks as predictions grow "
-                "confident, so the residual gets almost no gradient.</p>"
-                + html_table(("decoder", "term", "gradient norm (last epoch)", "share in head row space",
-                              "share in basin", "probe confidence"), mech_rows))
+        return [
+            paragraph("Each strategy is paired with the same recipe without alignment, seed by seed, on "
+                      f"held-out subjects. Baseline balanced accuracy: {base['bacc_mean']:.3f} "
+                      f"[{base['ci_low']:.3f}, {base['ci_high']:.3f}] ({base['ci']}). Verdicts (paired "
+                      f"t-test and TOST, Holm-corrected across strategies): {summary}. Paper: 25 strategies, "
+                      "16 significantly worse, none better."),
+            table(("strategy", "family", "Δ BACC", "95% CI", "p (paired t)", "p (Holm)", "d_z", "TOST p (Holm)",
+                   "verdict", "Δ class alignment", "Δ residual alignment"), rows),
+            paragraph(f"Per-stimulus coordinates for the residual alignment: {stim_source}."),
+            heading("Mechanism: where the feature gradient points"),
+            paragraph("On a fixed probe batch of training rows, the gradient of each loss term with respect to "
+                      "the penultimate features is split into the head's row space and the class-mean "
+                      "subspace (basin); the rest reaches the within-class residual. The paper's argument: "
+                      "the cross-entropy gradient lies in the head's row space and shrinks as predictions "
+                      "grow confident, so the residual gets almost no gradient."),
+            table(("decoder", "term", "gradient norm (last epoch)", "share in head row space", "share in basin",
+                   "probe confidence"), mech_rows),
+        ]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
-from ..report import html_table
 from ._common import class_coordinates, random_direction_class_coords
-from .base import Step, StepOutput
+from .base import Step, StepOutput, paragraph, table
 
 
 class TrackingStep(Step):
@@ -14,6 +11,10 @@ class TrackingStep(Step):
 
     name = "tracking"
     title = "2. EEG tracks the V-axis"
+    # Reads context.eeg, context.vaxis and the data label; no earlier step's results.
+    inputs = ("data", "model", "dataset")
+    config_keys = ("tracking_permutations", "tracking_random_directions")
+    depends_on = ()
 
     def run(self, context):
         from ...analysis.tracking import track_vaxis
@@ -40,10 +41,10 @@ class TrackingStep(Step):
         except ValueError as exc:  # channels without 10-20 positions: no topomap, say why
             context.log(f"no topomap: {exc}")
         results = result.to_dict()
-        return StepOutput(results=results, html=self._html(result, context), figures=figures)
+        return StepOutput(results=results, blocks=self._blocks(result, context), figures=figures)
 
     @staticmethod
-    def _html(result, context):
+    def _blocks(result, context):
         rows = [
             ("cross-validated r (leave-one-stimulus-out)", result.r),
             ("95% CI of r (Fisher z)", f"[{result.r_ci[0]:.3f}, {result.r_ci[1]:.3f}]"),
@@ -53,10 +54,11 @@ class TrackingStep(Step):
             ("in-sample r (optimistic; the paper's kind of figure)", result.r_in_sample),
             ("subjects averaged", result.n_subjects),
         ]
-        return (f"<p>Data: <b>{html.escape(context.data_label)}</b>. DE features are averaged per "
-                "stimulus over subjects and windows; a ridge regression (penalty chosen inside each "
-                "training fold) predicts each held-out stimulus's V-axis coordinate. The null of "
-                "<code>null_percentile</code> projects the same class centroids on random directions "
-                "of the language model's hidden space (the paper's control). Paper: in-sample "
-                "r = 0.87 on FACED, random direction r ≈ 0.07.</p>"
-                + html_table(("quantity", "value"), rows))
+        return [
+            paragraph(f"Data: {context.data_label}. DE features are averaged per stimulus over subjects and "
+                      "windows; a ridge regression (penalty chosen inside each training fold) predicts each "
+                      "held-out stimulus's V-axis coordinate. The null of null_percentile projects the same "
+                      "class centroids on random directions of the language model's hidden space (the "
+                      "paper's control). Paper: in-sample r = 0.87 on FACED, random direction r ≈ 0.07."),
+            table(("quantity", "value"), rows),
+        ]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 
-from ..report import html_table
-from .base import Step, StepOutput
+from .base import Step, StepOutput, heading, paragraph, table
 
 
 def _model_text(model):
@@ -23,6 +20,10 @@ class VAxisStep(Step):
 
     name = "vaxis"
     title = "1. The V-axis from the language model"
+    # Reads context.vaxis and the benchmark files; no EEG, no earlier step.
+    inputs = ("model", "benchmarks")
+    config_keys = ("zero_shot_max_texts",)
+    depends_on = ()
 
     def run(self, context):
         from ...emotions import FACED_VALENCE
@@ -34,7 +35,7 @@ class VAxisStep(Step):
         coords = np.asarray(vaxis.class_coords_, dtype=float)
         evr = np.asarray(vaxis.explained_variance_ratio_, dtype=float)
         diagnostics = dict(vaxis.diagnostics_)
-        zero_shot, zero_shot_html = run_zero_shot(context, vaxis)
+        zero_shot, zero_shot_blocks = run_zero_shot(context, vaxis)
         figures = [context.save_figure(plot_vaxis_classes(classes, coords, FACED_VALENCE), "vaxis_classes")]
         results = {
             "model": vaxis.encoder_.describe() if hasattr(vaxis.encoder_, "describe") else str(context.model),
@@ -46,21 +47,18 @@ class VAxisStep(Step):
             "diagnostics": diagnostics,
             "zero_shot": zero_shot,
         }
-        return StepOutput(results=results, html=self._html(results, zero_shot_html), figures=figures)
+        return StepOutput(results=results, blocks=self._blocks(results, zero_shot_blocks), figures=figures)
 
     @staticmethod
-    def _html(results, zero_shot_html):
-        coords = html_table(("class", "coordinate"), zip(results["classes"], results["class_coords"]))
+    def _blocks(results, zero_shot_blocks):
         diag_rows = [(k, v) for k, v in results["diagnostics"].items() if not isinstance(v, (dict, list))]
-        parts = [
-            f"<p>Model: <code>{html.escape(_model_text(results['model']))}</code>. Method: "
-            f"<code>{results['method']}</code>. PC1 explains "
-            f"<b>{results['pc1_explained_variance']:.1%}</b> of the variance of the nine class centroids "
-            "(the paper reports 41–58% across its models).</p>",
-            coords,
-            "<h3>Diagnostics</h3>",
-            html_table(("diagnostic", "value"), diag_rows),
-            "<h3>Zero-shot validation</h3>",
-            zero_shot_html,
+        return [
+            paragraph(f"Model: {_model_text(results['model'])}. Method: {results['method']}. PC1 explains "
+                      f"{results['pc1_explained_variance']:.1%} of the variance of the nine class centroids "
+                      "(the paper reports 41–58% across its models)."),
+            table(("class", "coordinate"), zip(results["classes"], results["class_coords"])),
+            heading("Diagnostics"),
+            table(("diagnostic", "value"), diag_rows),
+            heading("Zero-shot validation"),
+            *zero_shot_blocks,
         ]
-        return "\n".join(parts)
