@@ -210,7 +210,7 @@ class FACEDPaperSplit(BaseCrossValidator):
         )
 
     def _describe(self, sets):
-        from .datasets._bunch import format_ids
+        from .utils._validation import format_ids
 
         return "; ".join(f"{name} {format_ids(ids) or 'none'}" for name, ids in zip(self._SET_NAMES, sets))
 

@@ -19,6 +19,7 @@ from ..eeg.bands import FACED_BANDS as _FACED_BANDS
 from ..eeg.bands import PAPER_BANDS as _PAPER_BANDS
 from ..eeg.montage import FACED_CHANNELS
 from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS, faced_clip_valence
+from ..utils._validation import format_ids
 
 #: FACED sampling rate (Hz) of ``Processed_data``.
 FACED_SFREQ = 250
@@ -77,24 +78,6 @@ def check_subjects(subjects, valid, name="subjects"):
     if not out:
         raise ValueError(f"{name} is empty")
     return sorted(out)
-
-
-def format_ids(ids):
-    """Subject ids as a short, readable list: runs of consecutive ids become ranges.
-
-    Examples
-    --------
-    >>> format_ids([0, 1, 2, 5, 7, 8, 122])
-    '0-2, 5, 7-8, 122'
-    """
-    ids = sorted(int(i) for i in ids)
-    runs = []
-    for i in ids:
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _not_regular(entry):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_count", "check_groups", "jsonable", "stimulus_classes"]
+__all__ = ["check_count", "check_groups", "format_ids", "jsonable", "stimulus_classes"]
 
 
 def check_groups(groups, n_samples=None, *, owner=None, name="groups"):
@@ -155,3 +155,21 @@ def stimulus_classes(y, stimulus):
             )
         classes[j] = found[0]
     return stimuli, classes
+
+
+def format_ids(ids):
+    """Subject ids as a short, readable list: runs of consecutive ids become ranges.
+
+    Examples
+    --------
+    >>> format_ids([0, 1, 2, 5, 7, 8, 122])
+    '0-2, 5, 7-8, 122'
+    """
+    ids = sorted(int(i) for i in ids)
+    runs = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
