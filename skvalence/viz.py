@@ -18,6 +18,7 @@ import numpy as np
 
 __all__ = [
     "plot_ensemble_contributions",
+    "plot_feature_displacement",
     "plot_forest",
     "plot_gradient_comparison",
     "plot_gradient_monitor",
@@ -141,7 +142,8 @@ def plot_tracking_scatter(result, *, ax=None, class_names=None):
     leave-one-class-out, named by ``result.headline``), coloured by class; a
     dashed least-squares line is drawn (ridge shrinks predictions, so the
     identity line would mislead); the title gives the headline r, its
-    permutation p-value and the in-sample r (labelled).
+    subject-bootstrap CI when computed, its permutation p-value and the
+    in-sample r (labelled).
 
     Parameters
     ----------
@@ -190,10 +192,15 @@ def plot_tracking_scatter(result, *, ax=None, class_names=None):
     # The points are the headline's held-out predictions (leave-one-class-out since issue 12).
     headline = getattr(result, "headline", "leave-one-stimulus-out")
     ax.set_ylabel(f"EEG prediction ({headline})")
+    r_ci, ci = getattr(result, "r_ci", None), ""
+    if r_ci is not None:  # None when the subject bootstrap was not computed
+        level = 100 * getattr(result, "ci_level", 0.95)
+        unit = getattr(result, "resampling_unit", None) or "subject"
+        ci = f", {level:g}% CI [{r_ci[0]:.2f}, {r_ci[1]:.2f}] ({unit} bootstrap)"
     ax.set_title(
-        f"cross-validated r ({headline}) = {result.r:.2f}, permutation p = {result.p_value:.3g}\n"
-        f"(in-sample r = {result.r_in_sample:.2f}, not cross-validated)",
-        fontsize=10,
+        f"cross-validated r ({headline}) = {result.r:.2f}{ci}\n"
+        f"permutation p = {result.p_value:.3g}; in-sample r = {result.r_in_sample:.2f} (not cross-validated)",
+        fontsize=9,
     )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
@@ -289,7 +296,11 @@ def plot_rediscovery(result, *, which=("class_alignment", "residual_alignment"),
     """Scatter of each decoder's balanced accuracy against its V-axis alignment.
 
     One panel per alignment column, one colour per architecture; the title
-    gives the Pearson correlation stored in the result.
+    gives the Pearson correlation stored in the result, its p-value marked as
+    assuming independent checkpoints (they share data, seeds and architectures),
+    and, on the class-alignment panel, the zoo-level random-direction null's
+    percentile when it was computed (the paper's 93.5th; it resamples text-space
+    directions, not checkpoints).
 
     Parameters
     ----------
@@ -322,6 +333,11 @@ def plot_rediscovery(result, *, which=("class_alignment", "residual_alignment"),
     >>> axes = plot_rediscovery({"table": table, "correlations": {}})
     >>> len(axes), axes[0].get_xlabel()
     (1, 'class-PC1 alignment')
+    >>> zoo = {"computed": True, "percentile": 96.2, "n_directions": 1000}
+    >>> corr = {"bacc_vs_class_alignment": {"r": 0.9, "p_value": 0.04, "n": 3}}
+    >>> print(plot_rediscovery({"table": table, "correlations": corr, "zoo_null": zoo})[0].get_title())
+    r = +0.900, Pearson p = 0.04 (n=3; assumes independent checkpoints)
+    zoo-level null: 96.2th percentile of 1000 random directions (paper: 93.5th)
     """
     data = result.to_dict() if hasattr(result, "to_dict") else result
     table = data["table"]
@@ -339,8 +355,18 @@ def plot_rediscovery(result, *, which=("class_alignment", "residual_alignment"),
             rows = [r for r in table if r.get("architecture", "") == arch]
             ax.scatter([r[column] for r in rows], [r["bacc"] for r in rows], label=arch or None, alpha=0.8)
         corr = data.get("correlations", {}).get(keys.get(column), {})
-        if corr and np.isfinite(corr.get("r", np.nan)):
-            ax.set_title(f"r = {corr['r']:+.3f}, p = {corr['p_value']:.2g} (Pearson, n={corr['n']})")
+        lines = []
+        r, p = corr.get("r"), corr.get("p_value")
+        if r is not None and np.isfinite(r):
+            p_text = f"{p:.2g}" if p is not None and np.isfinite(p) else "n/a"
+            lines.append(f"r = {r:+.3f}, Pearson p = {p_text} (n={corr.get('n')}; assumes independent "
+                         "checkpoints)")
+        zoo = data.get("zoo_null") or {}
+        if column == "class_alignment" and zoo.get("computed") and zoo.get("percentile") is not None:
+            lines.append(f"zoo-level null: {zoo['percentile']:.1f}th percentile of "
+                         f"{zoo.get('n_directions')} random directions (paper: 93.5th)")
+        if lines:
+            ax.set_title("\n".join(lines), fontsize=9)
         ax.set_xlabel(names.get(column, column))
         ax.set_ylabel("balanced accuracy (test subjects)")
         if archs != [""]:
@@ -351,10 +377,13 @@ def plot_rediscovery(result, *, which=("class_alignment", "residual_alignment"),
 def plot_forest(result, *, ax=None, alpha=None):
     """Forest plot of the change in balanced accuracy per alignment strategy.
 
-    Each strategy's mean delta (strategy minus baseline, paired by seed) is a
-    point with its 95% t-interval; colour gives the verdict, stars the
-    Holm-corrected p-value; a vertical line marks zero and a band the TOST
-    equivalence margin.
+    Each strategy's headline delta (strategy minus baseline) is a point with
+    its 95% interval: a subject-cluster bootstrap interval when the rows'
+    ``unit`` is ``"subject"`` (per-subject deltas averaged over seeds), a
+    t-interval over seeds otherwise.  Colour gives the verdict (a key lists
+    all four: worse, better, equivalent within the margin, inconclusive),
+    stars the Holm-corrected two-sided p-value; a vertical line marks zero
+    and a band the equivalence margin.
 
     Parameters
     ----------
@@ -376,10 +405,13 @@ def plot_forest(result, *, ax=None, alpha=None):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from skvalence.viz import plot_forest
-    >>> row = dict(strategy="rsa", delta_bacc=-0.02, ci_low=-0.03, ci_high=-0.01, p_holm=0.01, verdict="worse")
+    >>> row = dict(strategy="rsa", delta_bacc=-0.02, ci_low=-0.03, ci_high=-0.01, p_holm=0.01, verdict="worse",
+    ...            unit="subject")
     >>> ax = plot_forest({"table": [row], "settings": {"equivalence_margin": 0.01}})
     >>> ax.get_yticklabels()[0].get_text()
     'rsa'
+    >>> ax.get_xlabel()
+    'Delta balanced accuracy vs. no alignment (mean, 95% subject-cluster bootstrap CI)'
     """
     data = result.to_dict() if hasattr(result, "to_dict") else result
     rows = sorted(data["table"], key=lambda r: r["delta_bacc"])
@@ -387,7 +419,7 @@ def plot_forest(result, *, ax=None, alpha=None):
     alpha = settings.get("alpha", 0.05) if alpha is None else alpha
     colours = {"worse": "tab:red", "better": "tab:green", "equivalent": "tab:blue", "inconclusive": "tab:gray"}
     if ax is None:
-        ax = _new_axes(figsize=(6, 0.35 * len(rows) + 1.5))[0, 0]
+        ax = _new_axes(figsize=(6, 0.35 * len(rows) + 1.8))[0, 0]
     margin = settings.get("equivalence_margin")
     if margin:
         ax.axvspan(-margin, margin, color="tab:blue", alpha=0.08, label=f"+-{margin:g} equivalence margin")
@@ -400,12 +432,14 @@ def plot_forest(result, *, ax=None, alpha=None):
         if stars:
             ax.annotate(stars, (row["ci_high"], i), xytext=(4, -3), textcoords="offset points", color=colour)
     ax.set_yticks(range(len(rows)), [r["strategy"] for r in rows])
-    ax.set_xlabel("Delta balanced accuracy vs. no alignment (mean, 95% CI over seeds)")
-    ax.set_title("Alignment strategies (stars: Holm-corrected paired t-test)")
-    for verdict, colour in colours.items():
-        if any(r.get("verdict") == verdict for r in rows):
-            ax.plot([], [], "o", color=colour, label=verdict)
-    ax.legend(loc="best", fontsize="small")
+    by_subject = bool(rows) and all(r.get("unit") == "subject" for r in rows)
+    interval = "subject-cluster bootstrap CI" if by_subject else "CI over seeds"
+    ax.set_xlabel(f"Delta balanced accuracy vs. no alignment (mean, 95% {interval})")
+    ax.set_title("Alignment strategies (stars: Holm-corrected two-sided test)")
+    margin_text = f" within +-{margin:g}" if margin else ""
+    for verdict, colour in colours.items():  # the colour key lists all four verdicts
+        ax.plot([], [], "o", color=colour, label=verdict + (margin_text if verdict == "equivalent" else ""))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
 
 
@@ -573,6 +607,78 @@ def plot_gradient_comparison(records, *, terms=("ce",), axes=None):
     if created:
         axes[0, 0].figure.tight_layout()
     return axes
+
+
+def plot_feature_displacement(records_by_run, *, ax=None):
+    """Per-epoch displacement of the penultimate features: class means against within-class residuals.
+
+    One colour per run; solid lines are the movement of the class means
+    (``disp_class_mean``), dashed lines the movement of the within-class
+    residuals (``disp_within``), dotted lines the residual movement along the
+    residual target direction (``disp_within_target``, when recorded).  Thin
+    grey lines mark each run's floating-point resolution of the features
+    (``disp_resolution``), below which a displacement is rounding.  Values are root mean squares over probe rows, on a log
+    scale.
+
+    Parameters
+    ----------
+    records_by_run : dict of str to (FeatureDisplacementMonitor or list of dict)
+        Each run's monitor (:class:`~skvalence.decoders.FeatureDisplacementMonitor`)
+        or its ``records_``, e.g. ``{"none": ce_only, "axis-mse": aligned}``.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        If ``records_by_run`` is empty or a run has no records.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skvalence.viz import plot_feature_displacement
+    >>> recs = [dict(epoch=e, disp_class_mean=1 / e, disp_within=0.1 / e, disp_resolution=1e-7) for e in (1, 2, 3)]
+    >>> ax = plot_feature_displacement({"none": recs, "axis-mse": recs})
+    >>> len(ax.lines), ax.get_yscale()  # per run: class means, residual, resolution
+    (6, 'log')
+    """
+    if not isinstance(records_by_run, dict) or not records_by_run:
+        raise ValueError("records_by_run must be a non-empty dict run name -> records.")
+    created = ax is None
+    if created:
+        ax = _new_axes(figsize=(9, 4))[0, 0]
+    styles = (("disp_class_mean", "-", "class means"), ("disp_within", "--", "within-class residual"),
+              ("disp_within_target", ":", "residual along target"))
+    has_resolution = False
+    for i, (name, records) in enumerate(records_by_run.items()):
+        records = list(getattr(records, "records_", records))
+        if not records:
+            raise ValueError(f"No records for run {name!r}.")
+        epochs = [r.get("epoch", k + 1) for k, r in enumerate(records)]
+        for key, style, label in styles:
+            if key in records[0]:
+                ax.plot(epochs, [r[key] for r in records], style, color=f"C{i}", label=f"{name}: {label}")
+        if "disp_resolution" in records[0]:
+            ax.plot(epochs, [r["disp_resolution"] for r in records], color="0.6", lw=1,
+                    label=None if has_resolution else "float resolution")
+            has_resolution = True
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("displacement per epoch (RMS per probe row)")
+    ax.set_title("Penultimate features: basin vs within-class movement")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small")
+    if created:
+        ax.figure.tight_layout()
+    return ax
 
 
 # ----------------------------------------------------------------------

@@ -194,14 +194,59 @@ def test_plot_forest():
     assert len(ax.containers) == 2  # one error bar per strategy
     assert [t.get_text() for t in ax.texts] == ["***"]  # only rsa is significant
     assert len(ax.patches) == 1  # the equivalence band
-    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"worse", "equivalent"}
-    assert ax.get_xlabel().startswith("Delta balanced accuracy")
+    # the colour key lists all four verdicts, whether or not a strategy got them
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "+-0.01 equivalence margin", "worse", "better", "equivalent within +-0.01", "inconclusive"]
+    colours = {line.get_label(): to_hex(line.get_color()) for line in ax.lines if line.get_label()[0] != "_"}
+    assert colours["worse"] == to_hex("tab:red") and colours["inconclusive"] == to_hex("tab:gray")
+    assert ax.get_xlabel() == "Delta balanced accuracy vs. no alignment (mean, 95% CI over seeds)"
+
+
+def test_plot_forest_names_the_subject_cluster_interval():
+    table = [dict(row, unit="subject") for row in _sweep_table()]
+    ax = viz.plot_forest({"table": table})
+    assert ax.get_xlabel() == "Delta balanced accuracy vs. no alignment (mean, 95% subject-cluster bootstrap CI)"
+    table[0]["unit"] = "seed"  # mixed units: not a subject-level plot
+    assert viz.plot_forest({"table": table}).get_xlabel().endswith("CI over seeds)")
 
 
 def test_plot_forest_given_ax_and_alpha():
     _, given = plt.subplots()
     assert viz.plot_forest({"table": _sweep_table()}, ax=given, alpha=0.0001) is given
     assert len(given.texts) == 0 and len(given.patches) == 0  # stricter level, no margin
+    assert "equivalent" in [t.get_text() for t in given.get_legend().get_texts()]  # no margin to name
+
+
+def _displacement_records(n_epochs=3, target=True):
+    recs = []
+    for e in range(1, n_epochs + 1):
+        rec = {"epoch": e, "disp_class_mean": 1.0 / e, "disp_within": 0.01 / e, "disp_resolution": 1e-7}
+        if target:
+            rec["disp_within_target"] = 1e-4 / e
+        recs.append(rec)
+    return recs
+
+
+def test_plot_feature_displacement():
+    monitor = SimpleNamespace(records_=_displacement_records(4))
+    ax = viz.plot_feature_displacement({"none": monitor, "axis-mse": _displacement_records(4, target=False)})
+    assert ax.get_yscale() == "log"
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[:6] == ["none: class means", "none: within-class residual", "none: residual along target",
+                          "float resolution", "axis-mse: class means", "axis-mse: within-class residual"]
+    assert len(labels) == 7 and labels[6].startswith("_")  # the second resolution line is not labelled again
+    assert list(ax.lines[1].get_ydata()) == pytest.approx([0.01, 0.005, 0.01 / 3, 0.0025])
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3, 4]
+    assert to_hex(ax.lines[0].get_color()) == to_hex(ax.lines[1].get_color()) != to_hex(ax.lines[4].get_color())
+
+
+def test_plot_feature_displacement_given_ax_and_errors():
+    _, given = plt.subplots()
+    assert viz.plot_feature_displacement({"none": _displacement_records()}, ax=given) is given
+    with pytest.raises(ValueError, match="non-empty dict"):
+        viz.plot_feature_displacement({})
+    with pytest.raises(ValueError, match="No records for run 'none'"):
+        viz.plot_feature_displacement({"none": []})
 
 
 def test_plot_saturation_bars_dict_and_table():

@@ -1,6 +1,6 @@
 """Analyses: tracking, geometry, rediscovery, saturation, ablation and statistics."""
 
-from .ablation import directional_ablation, project_out, residual_direction
+from .ablation import directional_ablation, project_out, residual_direction, variance_matched_directions
 from .geometry import (
     basin_projector,
     class_axis_alignment,
@@ -11,7 +11,7 @@ from .geometry import (
     residual_axis_alignment,
     split_basin_residual,
 )
-from .rediscovery import RediscoveryResult, rediscovery_zoo
+from .rediscovery import RediscoveryResult, rediscovery_zoo, zoo_null
 from ..decoders.callbacks import FeatureDisplacementMonitor, GradientSubspaceMonitor
 from .saturation import (
     alignment_deltas,
@@ -19,6 +19,7 @@ from .saturation import (
     displacement_summary,
     feature_alignments,
     feature_displacement,
+    residual_target_direction,
 )
 from .stats import (
     bootstrap_ci,
@@ -40,5 +41,6 @@ __all__ = [
     "directional_ablation", "feature_alignments", "holm_correction", "neural_collapse_ratio",
     "paired_comparison", "pearson_with_p",
     "project_out", "random_direction_null", "rediscovery_zoo", "residual_axis_alignment",
-    "residual_direction", "split_basin_residual", "tost_equivalence", "track_vaxis",
+    "residual_direction", "residual_target_direction", "split_basin_residual", "tost_equivalence",
+    "track_vaxis", "variance_matched_directions", "zoo_null",
 ]  # fmt: skip

@@ -256,3 +256,26 @@ def faced_bunch(X, subjects, n_windows, window_seconds, *, kind, bands, source, 
         bunch.sfreq = float(FACED_SFREQ)
     bunch.update(extra)
     return bunch
+
+
+def present_subjects(files, subjects, release_ids, *, allow_incomplete, folder, dataset, hint=""):
+    """The requested subjects that have a file, and those that do not.
+
+    ``subjects=None`` requests the whole release. A requested subject without a file is
+    an error unless ``allow_incomplete``; no requested subject with a file is always one.
+
+    Returns
+    -------
+    present, missing : list of int
+    """
+    requested = list(release_ids) if subjects is None else subjects
+    missing = [s for s in requested if s not in files]
+    if missing and not allow_incomplete:
+        raise ValueError(
+            f"no {dataset} file in {folder} for subject(s) {missing}{hint}; pass allow_incomplete=True to load "
+            "the others"
+        )
+    present = [s for s in requested if s in files]
+    if not present:
+        raise ValueError(f"none of the requested {dataset} subject(s) {format_ids(requested)} has a file in {folder}")
+    return present, missing

@@ -29,6 +29,7 @@ from ._bunch import (
     check_subjects,
     check_window_seconds,
     faced_bunch,
+    present_subjects,
     format_ids,
     scan_subject_files,
 )
@@ -221,16 +222,8 @@ def load_faced(path, kind="de", subjects=None, window_seconds=10, *, allow_incom
     # The release as a whole must be complete only when no subjects were named.
     files = faced_subject_files(path, kind, allow_incomplete=allow_incomplete or subjects is not None)
     folder = Path(path).joinpath(*_LAYOUT[kind][0])
-    requested = list(FACED_SUBJECTS) if subjects is None else subjects
-    missing = [s for s in requested if s not in files]
-    if missing and not allow_incomplete:
-        raise ValueError(
-            f"no {kind} file in {folder} for subject(s) {missing}; pass allow_incomplete=True to load "
-            "the others"
-        )
-    subjects = [s for s in requested if s in files]
-    if not subjects:
-        raise ValueError(f"none of the requested FACED subject(s) {format_ids(requested)} has a file in {folder}")
+    subjects, missing = present_subjects(files, subjects, FACED_SUBJECTS, allow_incomplete=allow_incomplete,
+                                         folder=folder, dataset="FACED")
 
     shape, rows = (_DE_SHAPE, _de_rows) if kind == "de" else (_RAW_SHAPE, _raw_rows)
     blocks = []

@@ -27,6 +27,7 @@ from ._bunch import (
     check_subjects,
     de_feature_names,
     format_ids,
+    present_subjects,
     scan_subject_files,
 )
 from ._safe_pickle import safe_load_npz
@@ -239,16 +240,9 @@ def load_seedv(path, subjects=None, *, allow_incomplete=False, feature_layout="c
     subjects = check_subjects(subjects, SEEDV_SUBJECTS)
     # The release as a whole must be complete only when no subjects were named.
     folder, files = _feature_folder(path, allow_incomplete or subjects is not None)
-    requested = list(SEEDV_SUBJECTS) if subjects is None else subjects
-    missing = [s for s in requested if s not in files]
-    if missing and not allow_incomplete:
-        raise ValueError(
-            f"no file in {folder} for subject(s) {missing} (expected e.g. {missing[0]}_123.npz); pass "
-            "allow_incomplete=True to load the others"
-        )
-    subjects = [s for s in requested if s in files]
-    if not subjects:
-        raise ValueError(f"none of the requested SEED-V subject(s) {format_ids(requested)} has a file in {folder}")
+    subjects, missing = present_subjects(files, subjects, SEEDV_SUBJECTS, allow_incomplete=allow_incomplete,
+                                         folder=folder, dataset="SEED-V",
+                                         hint=" (expected files like 1_123.npz)")
 
     columns = {k: [] for k in ("X", "y", "subject", "stimulus", "window")}
     for subject in tqdm(subjects, desc="SEED-V", disable=progress_disabled(verbose)):

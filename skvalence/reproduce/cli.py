@@ -126,7 +126,8 @@ def error_message(exc):
     else:
         message = str(exc) or type(exc).__name__
     # The loaders speak to Python callers; on the command line the same switch is a flag.
-    message = message.replace("Pass allow_incomplete=True", "Pass --allow-incomplete")
+    message = message.replace("Pass allow_incomplete=True", "Pass --allow-incomplete").replace(
+        ", or subjects=[...] to choose which subjects to load", "")
     return _one_line(message)
 
 

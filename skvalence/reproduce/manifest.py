@@ -49,7 +49,8 @@ def build_manifest(context, records, elapsed):
         "n_jobs": context.n_jobs,
         "scheduler": context.scheduler,
         "steps": [
-            {"name": r["name"], "wall_time_s": round(r["wall_time_s"], 2), "reused": r.get("reused", False)}
+            {"name": r["name"], "wall_time_s": round(r["wall_time_s"], 2), "reused": r.get("reused", False),
+             "in_run": r.get("in_run", True)}
             for r in records
         ],
         "elapsed_this_run_s": round(elapsed, 2),

@@ -182,13 +182,20 @@ def _block_html(block):
     return f"<p>{text}</p>"
 
 
+def _step_status(entry):
+    if not entry.get("in_run", True):
+        return "stored (not in this run)"
+    return "stored result reused" if entry.get("reused") else "computed"
+
+
 def _manifest_html(manifest):
-    keys = ("created", "profile", "data_source", "data_label", "model", "device", "random_state", "n_jobs",
-            "scheduler", "python", "platform", "command")
+    keys = ("created", "profile", "data_source", "data_label", "model", "device", "device_requested",
+            "random_state", "n_jobs", "scheduler", "python", "platform", "command")
     rows = [(key, _cell(manifest.get(key))) for key in keys]
+    missing = manifest.get("missing_subjects") or []
+    rows.append(("missing subjects", _cell(", ".join(map(str, missing)) if missing else "none")))
     rows += [(f"package {k}", _cell(v)) for k, v in (manifest.get("packages") or {}).items()]
-    steps = [(s["name"], _cell(s["wall_time_s"]), "stored result reused" if s["reused"] else "computed")
-             for s in manifest["steps"]]
+    steps = [(s["name"], _cell(s["wall_time_s"]), _step_status(s)) for s in manifest["steps"]]
     return ("<h2>Run manifest</h2>" + _table_html(("item", "value"), rows)
             + _table_html(("step", "wall time (s)", "this run"), steps))
 

@@ -409,6 +409,7 @@ def run_steps(context, steps, force=False, all_steps=None):
             if step.name not in to_run:
                 if stored is not None:
                     stored["reused"] = True
+                    stored["in_run"] = False
                     records[step.name] = stored
                     context.results[step.name] = stored["results"]
                 elif reason is not None:

@@ -13,9 +13,10 @@ _REGISTRY_STEPS = ["vaxis", "tracking", "rediscovery", "sweep", "ensemble", "sum
 _STUB_RESULTS = {
     "vaxis": {"pc1_explained_variance": 0.42,
               "zero_shot": {"scores": [{"metric": "roc_auc", "score": 0.81, "benchmark": "vader"}]}},
-    "tracking": {"r": 0.55, "r_in_sample": 0.9, "p_value": 0.01},
+    "tracking": {"r": 0.55, "r_loco": 0.55, "r_in_sample": 0.9, "p_value": 0.01},
     "rediscovery": {"correlations": {"bacc_vs_class_alignment": {"r": 0.7},
-                                     "bacc_vs_residual_alignment": {"r": 0.6}}},
+                                     "bacc_vs_residual_alignment": {"r": 0.6}},
+                    "zoo_null": {"computed": True, "percentile": 91.0, "n_models": 3, "n_directions": 1000}},
     "sweep": {"table": [{"verdict": "worse"}, {"verdict": "equivalent"}]},
     "ensemble": {"cascade": {"best single member (validation-selected)": {"bacc": {"value": 0.5}},
                              "full ensemble (4 members, softmax average)": {"bacc": {"value": 0.6}}},
@@ -108,22 +109,23 @@ def test_rewritten_data_folder_reruns_exactly_the_steps_that_read_it(tmp_path, c
     assert _run_stubs(out, **settings) == ["tracking", "rediscovery", "sweep", "ensemble", "summary"]
 
 
-def test_faced_folder_rewritten_with_more_subjects_reruns_the_data_steps(tmp_path, clean_benchmarks,
-                                                                          monkeypatch):
-    # The issue's case: a FACED folder rewritten in place (4 -> 6 subjects). A run refuses an
-    # incomplete FACED copy before any step, so the check is relaxed here to reach the steps.
-    from skvalence.datasets import make_faced_like, write_faced_like
-    from skvalence.reproduce.context import RunContext
+def test_faced_folder_rewritten_with_more_subjects_reruns_the_data_steps(tmp_path, clean_benchmarks):
+    # The issue's case: a FACED folder rewritten in place (4 -> 6 subjects). A 4-subject copy is
+    # incomplete: the run goes ahead because it is told to (allow_incomplete, --allow-incomplete).
+    import json
 
-    monkeypatch.setattr(RunContext, "check_data", lambda self: None)
+    from skvalence.datasets import make_faced_like, write_faced_like
+
     data_dir = tmp_path / "faced"
     write_faced_like(data_dir, make_faced_like(4, kind="de", random_state=0, verbose=0))
     out = tmp_path / "out"
-    settings = {"dataset": "faced", "data_dir": data_dir}
+    settings = {"dataset": "faced", "data_dir": data_dir, "allow_incomplete": True}
     assert _run_stubs(out, **settings) == _REGISTRY_STEPS
     assert _run_stubs(out, **settings) == []
+    assert len(json.loads((out / "results.json").read_text())["manifest"]["missing_subjects"]) == 123 - 4
     write_faced_like(data_dir, make_faced_like(6, kind="de", random_state=0, verbose=0))
     assert _run_stubs(out, **settings) == ["tracking", "rediscovery", "sweep", "ensemble", "summary"]
+    assert len(json.loads((out / "results.json").read_text())["manifest"]["missing_subjects"]) == 123 - 6
 
 
 def test_simulated_cohort_size_reruns_the_data_steps_only(tmp_path, clean_benchmarks):
@@ -189,6 +191,13 @@ def test_changed_setting_reruns_the_step_that_reads_it_and_its_dependants(tmp_pa
     assert _run_stubs(out, overrides={"tracking_permutations": 7}) == ["tracking", "summary"]
     assert _run_stubs(out, overrides={"tracking_permutations": 7, "ensemble_epochs": (1, 2)}) == [
         "ensemble", "summary"]
+    # The null and resampling sizes are settings of the steps that use them.
+    same = {"tracking_permutations": 7, "ensemble_epochs": (1, 2)}
+    assert _run_stubs(out, overrides={**same, "tracking_bootstrap": 0}) == ["tracking", "summary"]
+    assert _run_stubs(out, overrides={**same, "tracking_bootstrap": 0, "zoo_null_directions": 100}) == [
+        "rediscovery", "summary"]
+    assert _run_stubs(out, overrides={**same, "tracking_bootstrap": 0, "zoo_null_directions": 100,
+                                      "ablation_random_directions": 100}) == ["ensemble", "summary"]
 
 
 
@@ -225,6 +234,10 @@ def test_subset_run_keeps_every_other_section_of_results_and_report(tmp_path, cl
         if name != "summary":
             assert sections_after[name] == sections_before[name], name
         assert sections_after[name].count("data:image/png;base64,") == 1  # figures still embedded
+    # The manifest tells the steps of this run from those only carried over.
+    manifest_steps = json.loads((out / "results.json").read_text())["manifest"]["steps"]
+    assert {m["name"]: m["in_run"] for m in manifest_steps} == {n: n == "summary" for n in _REGISTRY_STEPS}
+    assert (out / "report.html").read_text().count("stored (not in this run)") == len(_REGISTRY_STEPS) - 1
 
 
 def test_summary_alone_reads_the_stored_results_of_earlier_steps(tmp_path, clean_benchmarks):
@@ -244,7 +257,8 @@ def test_summary_alone_reads_the_stored_results_of_earlier_steps(tmp_path, clean
     ours = {row["claim"]: row["ours"] for row in results["summary"]["rows"]}
     assert None not in ours.values(), ours  # every "ours" cell filled from the stored records
     assert ours["V-axis: PC1 share of centroid variance"] == 0.42
-    assert ours["EEG tracks the axis: cross-validated r"] == 0.55
+    assert ours["EEG tracks the axis: leave-one-class-out r"] == 0.55
+    assert ours["Rediscovery: zoo-null percentile"] == 91.0
     assert ours["Alignment strategies vs baseline"] == "1 of 2 worse, 0 better"
     # A later change to an earlier step makes the stored summary stale: it is left out, not shown wrong.
     calls = []
@@ -704,6 +718,34 @@ def test_cli_data_dir_without_the_layout_creates_nothing(tmp_path, capsys, monke
     assert main(["reproduce", "--dataset", dataset, "--data-dir", str(bare), "--out", str(out)]) == 2
     assert str(bare) in _one_error_line(capsys)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("dataset", ["faced", "seedv"])
+def test_cli_incomplete_copy_is_one_line_naming_the_flag_and_runs_with_it(tmp_path, capsys, monkeypatch,
+                                                                         dataset):
+    import json
+
+    from skvalence.datasets import make_faced_like, write_faced_like
+    from skvalence.reproduce.cli import main
+
+    _fake_steps(monkeypatch)
+    data_dir = tmp_path / dataset
+    if dataset == "faced":
+        write_faced_like(data_dir, make_faced_like(4, kind="de", random_state=0, verbose=0))
+        n_missing = 123 - 4
+    else:
+        _write_seedv(data_dir, n_windows=1, subjects=range(1, 4))
+        n_missing = 16 - 3
+    out = tmp_path / "out"
+    args = ["reproduce", "--dataset", dataset, "--data-dir", str(data_dir), "--out", str(out), "--quiet"]
+    assert main(args) == 2
+    line = _one_error_line(capsys)
+    assert "--allow-incomplete" in line and "allow_incomplete=True" not in line
+    assert not out.exists()  # refused before anything was created
+    assert main([*args, "--allow-incomplete"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["steps"] == {"trivial": {"value": 1}}  # the run started and finished
+    assert len(results["manifest"]["missing_subjects"]) == n_missing
 
 
 @pytest.mark.parametrize("option", [["--n-jobs", "0"], ["--seed", "-1"], ["--model", "./no/such/model"],

@@ -2,28 +2,38 @@
 
 import html
 import json
+import re
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from skvalence.reproduce.cli import main
 from skvalence.reproduce.context import RunContext
 from skvalence.reproduce.runner import run_steps
+from skvalence.reproduce.report import render_report
 from skvalence.reproduce.steps import make_steps
+from skvalence.reproduce.steps.tracking import IN_SAMPLE_LABEL, LOSO_LABEL
 
 TINY = {
     "n_subjects": 30,
-    "tracking_permutations": 100,  # the Monte-Carlo null needs at least 100 draws
+    # Every Monte-Carlo null and bootstrap needs at least 100 draws; the subject bootstrap refits
+    # the ridge once per resample (~0.04 s), so its size sets the tracking step's time.
+    "tracking_permutations": 100,
     "tracking_random_directions": 100,
+    "tracking_bootstrap": 100,
     "zero_shot_max_texts": 200,
     "zoo_architectures": ("mlp",),
     "zoo_seeds": (0, 1, 2),
     "zoo_epochs": (2,),
+    "zoo_null_directions": 100,
     "sweep_strategies": ("axis-mse", "rsa"),
     "sweep_seeds": (0, 1),
     "decoder_module": "mlp",
     "decoder_epochs": 2,
     "ensemble_seeds": (42, 123),
     "ensemble_epochs": (2, 3),
+    "ablation_random_directions": 100,
 }
 
 STEPS = ["vaxis", "tracking", "rediscovery", "sweep", "ensemble", "summary"]
@@ -60,6 +70,22 @@ def test_every_section_is_in_the_report(finished_run):
         for fig in record["figures"]:
             assert (out / "figures" / fig).stat().st_size > 0
     assert report.count("data:image/png;base64,") >= 6
+    sections = dict(re.findall(r"<section id='([^']*)'>(.*?)</section>", report, flags=re.S))
+    tracking = html.unescape(sections["tracking"])
+    for shown in ("headline: leave-one-class-out r", "subject-cluster bootstrap", "unit of resampling (CI)",
+                  "class-level permutation test", "random-direction null", LOSO_LABEL, IN_SAMPLE_LABEL,
+                  "subjects averaged"):
+        assert shown in tracking, shown
+    rediscovery = html.unescape(sections["rediscovery"])
+    for shown in ("Zoo-level random-direction null", "percentile (paper, 36 checkpoints)", "93.5",
+                  "Monte-Carlo p (one-sided, 100 random directions)", "checkpoints held fixed",
+                  "Pearson p (assumes independent checkpoints)", "family mlp", "Checkpoints are not independent"):
+        assert shown in rediscovery, shown
+    ensemble = html.unescape(sections["ensemble"])
+    for shown in ("variance-matched", "Projection centre: mean feature vector of the reference data",
+                  "isotropic share (1 / n_features)", "Unit of resampling: null directions"):
+        assert shown in ensemble, shown
+    assert not re.search(r"<td>\s*nan\s*</td>", report, flags=re.I)  # a reason, never a bare NaN
 
 
 @pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
@@ -75,7 +101,17 @@ def test_results_hold_the_headline_numbers(finished_run):
     assert score["n"] == 40 and 0 <= score["score"] <= 1
     tracking = results["tracking"]
     assert 0 < tracking["p_value"] <= 1 and -1 <= tracking["r"] <= 1
-    assert len(results["rediscovery"]["table"]) == 3
+    assert tracking["headline"] == "leave-one-class-out" and tracking["r"] == tracking["r_loco"]
+    assert tracking["n_bootstrap"] == 100 and tracking["resampling_unit"] == "subject"
+    assert tracking["r_ci"][0] <= tracking["r"] <= tracking["r_ci"][1]
+    assert tracking["n_permutations"] == 100 and "class-level permutation" in tracking["test"]
+    assert len(tracking["random_r"]) == 100 and 0 <= tracking["null_percentile"] <= 100
+    redis = results["rediscovery"]
+    assert len(redis["table"]) == 3
+    zoo = redis["zoo_null"]
+    assert zoo["computed"] and zoo["n_directions"] == 100 and zoo["n_models"] == 3
+    assert 0 <= zoo["percentile"] <= 100 and 0 < zoo["p_value"] <= 1
+    assert set(redis["family_correlations"]) == {"mlp"}
     sweep = results["sweep"]
     assert {row["strategy"] for row in sweep["table"]} == {"axis-mse", "rsa"}
     last = sweep["mechanism"]["last_epoch"]
@@ -85,6 +121,12 @@ def test_results_hold_the_headline_numbers(finished_run):
     ensemble = results["ensemble"]
     assert len(ensemble["members"]) == 4
     assert any(name.startswith("full ensemble") for name in ensemble["cascade"])
+    for ablation in ensemble["ablation"]:  # one per member, each against the variance-matched null
+        assert ablation["null"] == "variance-matched" and ablation["n_random"] == 100
+        assert 0 < ablation["p_value"] <= 1 and ablation["p_value_note"] == ""
+        assert "reference data" in ablation["center"] and ablation["reference"].startswith("reference data")
+        assert 0 < ablation["residual_variance_fraction"] <= 1
+        assert ablation["isotropic_variance_fraction"] == pytest.approx(1 / ablation["n_features"])
     claims = {row["claim"]: row for row in results["summary"]["rows"]}
     assert claims["10-member ensemble balanced accuracy"]["paper"] == "0.6948 (FACED)"
     assert claims["10-member ensemble balanced accuracy"]["source"] == "simulated"
@@ -103,9 +145,10 @@ def _expected_ours(results):
         "V-axis: PC1 share of centroid variance": vaxis["pc1_explained_variance"],
         "Zero-shot ROC AUC of the axis": auc,
         "EEG tracks the axis: r (paper in-sample)": tracking["r_in_sample"],
-        "EEG tracks the axis: cross-validated r": tracking["r"],
-        "EEG tracks the axis: permutation p": tracking["p_value"],
+        "EEG tracks the axis: leave-one-class-out r": tracking["r_loco"],
+        "EEG tracks the axis: class permutation p": tracking["p_value"],
         "Rediscovery: corr(BACC, class alignment)": redis["correlations"]["bacc_vs_class_alignment"]["r"],
+        "Rediscovery: zoo-null percentile": redis["zoo_null"]["percentile"],
         "Rediscovery: corr(BACC, residual alignment)": redis["correlations"]["bacc_vs_residual_alignment"]["r"],
         "Alignment strategies vs baseline": (verdicts.count("worse"), len(verdicts), verdicts.count("better")),
         "Single decoder balanced accuracy":
@@ -119,7 +162,6 @@ def _expected_ours(results):
 @pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
 def test_summary_cells_hold_the_right_steps_numbers(finished_run):
     import math
-    import re
 
     out, _, _ = finished_run
     results = json.loads((out / "results.json").read_text())["steps"]
@@ -162,3 +204,63 @@ def test_cli_refuses_a_folder_without_the_dataset_layout(tmp_path, capsys):
     assert code == 2
     assert "does not look like a FACED root" in capsys.readouterr().err
     assert not (tmp_path / "out" / "steps" / "vaxis.json").exists()
+
+
+# --- report sections built from results where something was not computed (fast) ---------
+
+def _render(blocks):
+    record = {"name": "x", "title": "X", "blocks": blocks, "figures": []}
+    return html.unescape(render_report([record], {"steps": []}, "."))
+
+
+def test_tracking_section_says_why_the_ci_and_the_null_were_not_computed():
+    from skvalence.reproduce.steps.tracking import TrackingStep
+
+    results = {"headline": "leave-one-class-out", "r": 0.4, "r_loco": 0.4, "r_loso": 0.9, "r_in_sample": 0.99,
+               "p_value": 0.2, "test": "class-level permutation test", "r_ci": None, "ci_level": 0.95,
+               "ci_method": "not computed, because a subject bootstrap needs at least 5 subjects (got 4)",
+               "resampling_unit": None, "null_percentile": None, "random_r": [],
+               "random_null": "not computed, because n_random_directions=0", "n_subjects": 4}
+    page = _render(TrackingStep.blocks(results, "real (faced)"))
+    assert "needs at least 5 subjects (got 4)" in page
+    assert "not computed, because n_random_directions=0" in page
+    assert LOSO_LABEL in page and IN_SAMPLE_LABEL in page
+    assert "predicts their V-axis coordinates" in page and "other classes" in page
+
+
+def test_rediscovery_section_prints_reasons_instead_of_nan():
+    from skvalence.reproduce.steps.rediscovery import RediscoveryStep
+
+    nan = float("nan")
+    missing = {"r": nan, "p_value": nan, "ci_low": nan, "ci_high": nan, "n": 2, "computed": False,
+               "note": "not computed, because a correlation needs at least 3 checkpoints and there are 2",
+               "dependence": "Checkpoints are not independent."}
+    results = {"table": [{"architecture": "mlp", "seed": s, "epochs": 2, "bacc": 0.3 + s / 10,
+                          "class_alignment": 0.5, "null_percentile": 50.0, "residual_alignment": nan}
+                         for s in range(2)],
+               "correlations": {"bacc_vs_class_alignment": missing, "bacc_vs_residual_alignment": missing},
+               "family_correlations": {"mlp": {"bacc_vs_class_alignment": missing}},
+               "zoo_null": {"computed": False, "reason": "zoo-level null not computed, because the zoo has 2 "
+                                                         "checkpoint(s)"},
+               "stimulus_coords_source": "not available"}
+    page = _render(RediscoveryStep.blocks(results))
+    assert "zoo-level null not computed, because the zoo has 2 checkpoint(s)" in page
+    assert "needs at least 3 checkpoints and there are 2" in page
+    assert "not measured (no per-stimulus coordinates)" in page
+    assert not re.search(r"<td>\s*nan\s*</td>", page, flags=re.I)
+
+
+def test_random_direction_class_coords_keeps_its_numbers():
+    from skvalence.reproduce.steps._common import class_centroids, random_direction_class_coords
+
+    rng = np.random.default_rng(5)
+    names = ["anger", "sadness", "neutral", "joy"]
+    C = rng.normal(size=(4, 16))
+    vaxis = SimpleNamespace(classes_=np.array(names, dtype=object), centroids_=C, center_=C.mean(0))
+    # SEED-V's names map to the V-axis's: rows follow the data's class order.
+    assert np.array_equal(class_centroids(vaxis, ["happy", "sad", "neutral"]), C[[3, 1, 2]])
+    got = random_direction_class_coords(vaxis, ["joy", "anger"], 7, random_state=3)
+    # The formula the helper had before it used skvalence.utils.nulls.random_unit_directions.
+    old = np.random.default_rng(3).standard_normal((7, 16))
+    old /= np.linalg.norm(old, axis=1, keepdims=True)
+    assert np.array_equal(got, old @ (C[[3, 0]] - C.mean(0)).T)

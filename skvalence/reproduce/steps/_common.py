@@ -19,17 +19,38 @@ def class_coordinates(vaxis, class_names):
     return np.array([lookup[n] for n in names])
 
 
+def _class_order(vaxis, class_names):
+    """Row of ``vaxis.centroids_`` for each class of the data set, in ``class_names`` order."""
+    known = list(vaxis.classes_)
+    names = [_SEEDV_TO_FACED.get(name, name) for name in class_names]
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise ValueError(f"the V-axis has no centroid for class(es) {missing}")
+    return [known.index(n) for n in names]
+
+
+def class_centroids(vaxis, class_names):
+    """The language model's class centroids, row ``k`` for ``class_names[k]`` (label ``k``).
+
+    SEED-V's classes are mapped to the FACED names the V-axis knows (``sad`` ->
+    ``sadness``, ``happy`` -> ``joy``). Returns an array of shape (n_classes, hidden_size).
+    """
+    return np.asarray(vaxis.centroids_, dtype=float)[_class_order(vaxis, class_names)]
+
+
 def random_direction_class_coords(vaxis, class_names, n_directions, random_state):
     """Class coordinates on random unit directions of the model's hidden space.
 
     The paper's control: a direction with no relation to valence, through the same
-    class centroids. Returns an array of shape (n_directions, n_classes).
+    class centroids (centred on the V-axis centre). Returns an array of shape
+    (n_directions, n_classes).
     """
-    rng = np.random.default_rng(random_state)
-    order = [list(vaxis.classes_).index(_SEEDV_TO_FACED.get(n, n)) for n in class_names]
-    centred = np.asarray(vaxis.centroids_, dtype=float)[order] - np.asarray(vaxis.center_, dtype=float)
-    directions = rng.standard_normal((n_directions, centred.shape[1]))
-    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    from ...utils.nulls import random_unit_directions
+
+    centred = class_centroids(vaxis, class_names) - np.asarray(vaxis.center_, dtype=float)
+    # A Generator is used as is by random_unit_directions: the same draws as before.
+    directions = random_unit_directions(n_directions, centred.shape[1],
+                                        random_state=np.random.default_rng(random_state))
     return directions @ centred.T
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import paper_split_data, stimulus_level_coords
-from .base import Step, StepOutput, paragraph, table
+from .base import Step, StepOutput, note, paragraph, table
 
 
 def _weighted_f1(y_true, y_pred):
@@ -87,19 +87,74 @@ def _cascade(context, ensemble, test):
     return rows, member_metrics
 
 
+def _finite_or_none(value):
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
 def _ablation(context, ensemble, split, stim_coords):
-    """Project each member's residual V-axis direction (found on validation) out at test time."""
+    """Project each member's residual V-axis direction (found on validation) out at test time.
+
+    The validation subjects, on which the direction is found, are also the reference of the
+    projection centre (their mean feature vector) and of the variance-matched null's residual
+    subspace; the test subjects are only evaluated.
+    """
     from ...analysis.ablation import directional_ablation, residual_direction
 
     va, te = split["val"], split["test"]
+    n_random = int(context.config["ablation_random_directions"])
     out = []
     for member in ensemble.estimators_:
-        direction = residual_direction(member.transform(va["X"]), va["y"], va["stimulus"], stim_coords)
-        res = directional_ablation(member, te["X"], te["y"], direction, n_random=50,
+        Z_val = member.transform(va["X"])
+        direction = residual_direction(Z_val, va["y"], va["stimulus"], stim_coords)
+        res = directional_ablation(member, te["X"], te["y"], direction, n_random=n_random,
+                                   X_reference=va["X"], y_reference=va["y"],
                                    random_state=context.random_state)
-        out.append({"delta": float(res.delta), "z_score": float(res.z_score), "p_value": float(res.p_value),
-                    "random_mean": float(np.mean(res.random_deltas)), "test": res.test})
+        out.append({
+            "delta": float(res.delta), "baseline_bacc": float(res.baseline_bacc),
+            "ablated_bacc": float(res.ablated_bacc), "z_score": _finite_or_none(res.z_score),
+            "p_value": _finite_or_none(res.p_value), "p_value_note": res.p_value_note,
+            "random_mean": float(np.mean(res.random_deltas)), "test": res.test, "null": res.null,
+            "null_description": res.null_description, "center": res.center, "reference": res.reference,
+            "unit_of_resampling": res.unit_of_resampling, "n_random": int(res.n_random),
+            "residual_variance_fraction": _finite_or_none(res.residual_variance_fraction),
+            "isotropic_variance_fraction": 1.0 / Z_val.shape[1], "n_features": int(Z_val.shape[1]),
+            "null_subspace_dim": res.null_subspace_dim,
+        })
     return out
+
+
+def ablation_blocks(ablation):
+    """Blocks of the directional ablation: one row per member, and the null and centring used."""
+    if not ablation:
+        return []
+    deltas = np.array([a["delta"] for a in ablation])
+    rand = np.array([a["random_mean"] for a in ablation])
+    first = ablation[0]
+
+    def p_cell(a):
+        return a.get("p_value") if a.get("p_value") is not None else (a.get("p_value_note") or "not computed")
+
+    rows = [(f"member {i + 1}", a["delta"], a["random_mean"], p_cell(a), a.get("residual_variance_fraction"),
+             a.get("isotropic_variance_fraction"))
+            for i, a in enumerate(ablation)]
+    notes = sorted({a["p_value_note"] for a in ablation if a.get("p_value_note")})
+    blocks = [
+        paragraph("Directional ablation: each member's within-class residual V-axis direction, found on the "
+                  "validation subjects, is projected out of its features at test time. Δ BACC mean "
+                  f"{deltas.mean():+.4f} (range {deltas.min():+.4f} to {deltas.max():+.4f}); the null's "
+                  f"mean {rand.mean():+.4f}. Paper: −0.006 to −0.024, random ≈ 0."),
+        table(("member", "Δ BACC", "null mean Δ", "p (one-sided, drop)",
+               "direction's share of residual variance", "isotropic share (1 / n_features)"), rows),
+        note(f"Test: {first.get('test')}. Null ({first.get('n_random')} directions per member): "
+             f"{first.get('null_description')}. Projection centre: {first.get('center')}. Unit of "
+             f"resampling: {first.get('unit_of_resampling')}. A data-chosen direction carries more "
+             "residual variance than an isotropic random one (about 1 / n_features), which is why the "
+             "null is variance-matched."),
+    ]
+    if notes:
+        blocks.append(note("p-value: " + "; ".join(notes)))
+    return blocks
 
 
 class EnsembleStep(Step):
@@ -109,7 +164,7 @@ class EnsembleStep(Step):
     title = "5. Residual-diversity ensemble"
     # Reads context.eeg only (split and the simulator's stimulus coordinates); no V-axis.
     inputs = ("data",)
-    config_keys = ("ensemble_seeds", "ensemble_epochs", "decoder_module")
+    config_keys = ("ensemble_seeds", "ensemble_epochs", "decoder_module", "ablation_random_directions")
     depends_on = ()
 
     def run(self, context):
@@ -152,18 +207,14 @@ class EnsembleStep(Step):
         corr = results["contribution_alignment_corr"]
         if corr:
             r, p = corr.get("r"), corr.get("p_value")
-            r = float("nan") if r is None else r
-            p = float("nan") if p is None else p
+            if r is None or not np.isfinite(r):
+                measured = ("not computed (fewer than three members with a finite alignment, or a "
+                            "constant input)")
+            else:
+                p_text = "not computed" if p is None or not np.isfinite(p) else f"{p:.3g}"
+                measured = f"r = {r:.3f}, p = {p_text} ({corr.get('test', 'Pearson')}, n = {corr.get('n')})"
             blocks.append(paragraph(
-                f"Leave-one-out contribution vs residual alignment across members: r = {r:.3f}, p = {p:.3g} "
-                f"({corr.get('test', 'Pearson')}, n = {corr.get('n')}); paper r = +0.74, n = 10. "
-                f"Per-stimulus coordinates: {results['stimulus_coords_source']}."))
-        if results["ablation"]:
-            deltas = np.array([a["delta"] for a in results["ablation"]])
-            rand = np.array([a["random_mean"] for a in results["ablation"]])
-            blocks.append(paragraph(
-                "Directional ablation (residual V-axis direction projected out of each member's features at "
-                f"test time): Δ BACC mean {deltas.mean():+.4f} (range {deltas.min():+.4f} to "
-                f"{deltas.max():+.4f}); random directions {rand.mean():+.4f}. Paper: −0.006 to −0.024, "
-                "random ≈ 0."))
+                f"Leave-one-out contribution vs residual alignment across members: {measured}; paper "
+                f"r = +0.74, n = 10. Per-stimulus coordinates: {results['stimulus_coords_source']}."))
+        blocks.extend(ablation_blocks(results["ablation"]))
         return blocks

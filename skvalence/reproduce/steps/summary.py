@@ -32,6 +32,20 @@ def _sweep_counts(sweep):
             f"{verdicts.count('better')} better")
 
 
+#: Claim of the tracking headline's row.
+TRACKING_CLAIM = "EEG tracks the axis: leave-one-class-out r"
+#: Claim of the zoo-level null's row.
+ZOO_CLAIM = "Rediscovery: zoo-null percentile"
+
+
+def _zoo_source(redis, data_label):
+    zoo = _get(redis, "zoo_null") or {}
+    if zoo.get("computed"):
+        return (f"{data_label}, {zoo.get('n_models')} checkpoints, {zoo.get('n_directions')} random "
+                "text-space directions")
+    return f"{data_label}; {zoo.get('reason') or 'not computed'}"
+
+
 def summary_rows(results, data_label):
     """(claim, paper, ours, source of ours) rows from the earlier steps' results."""
     vaxis, tracking = results.get("vaxis"), results.get("tracking")
@@ -47,11 +61,13 @@ def summary_rows(results, data_label):
         ("Zero-shot ROC AUC of the axis", "SST-2 0.832 (Qwen3-4B)", auc, f"measured: {auc_source}"),
         ("EEG tracks the axis: r (paper in-sample)", "0.87", _get(tracking, "r_in_sample"),
          f"{data_label}, in-sample"),
-        ("EEG tracks the axis: cross-validated r", "not reported", _get(tracking, "r"),
-         f"{data_label}, leave-one-stimulus-out"),
-        ("EEG tracks the axis: permutation p", "not reported", _get(tracking, "p_value"), data_label),
+        (TRACKING_CLAIM, "not reported", _get(tracking, "r"),
+         f"{data_label}, leave-one-class-out (each class predicted by a ridge fitted on the others)"),
+        ("EEG tracks the axis: class permutation p", "not reported", _get(tracking, "p_value"),
+         f"{data_label}, class -> coordinate assignment permuted"),
         ("Rediscovery: corr(BACC, class alignment)", "+0.885 (36 models)",
          _get(redis, "correlations", "bacc_vs_class_alignment", "r"), data_label),
+        (ZOO_CLAIM, "93.5", _get(redis, "zoo_null", "percentile"), _zoo_source(redis, data_label)),
         ("Rediscovery: corr(BACC, residual alignment)", "+0.738",
          _get(redis, "correlations", "bacc_vs_residual_alignment", "r"), data_label),
         ("Alignment strategies vs baseline", "25 tested: 16 worse, 0 better", _sweep_counts(sweep), data_label),
