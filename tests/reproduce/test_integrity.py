@@ -547,6 +547,84 @@ def test_save_figure_interrupted_leaves_the_previous_figure_whole(tmp_path, monk
 
 
 
+_WRITER = """
+import pathlib, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from skvalence.reproduce.context import RunContext
+from skvalence.reproduce.runner import run_steps
+from skvalence.reproduce.steps import Step, StepOutput
+
+class Drawing(Step):
+    inputs, config_keys, depends_on = (), (), ()
+
+    def run(self, context):
+        _, ax = plt.subplots(figsize=(6, 6))
+        ax.imshow([[i * j % 7 for j in range(200)] for i in range(200)])
+        return StepOutput(results={"value": len(self.name)}, figures=[context.save_figure(ax, self.name)])
+
+def steps():
+    made = []
+    for name in ("first", "second", "third"):
+        step = Drawing()
+        step.name, step.title = name, name
+        made.append(step)
+    return made
+
+force = sys.argv[2] == "force"
+for _ in range(1000 if force else 1):  # keep rewriting every file until killed
+    run_steps(RunContext(sys.argv[1], verbose=0), steps(), force=force)
+"""
+
+
+def _assert_outputs_whole(out):
+    """Every output a reader can see is complete: valid JSON, no empty or truncated figure."""
+    import json
+
+    if (out / "results.json").exists():
+        json.loads((out / "results.json").read_text())
+    for step_file in (out / "steps").glob("*.json"):
+        record = json.loads(step_file.read_text())
+        for name in record["figures"]:
+            data = (out / "figures" / name).read_bytes()
+            assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82"), name
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_moment_then_rerun_leaves_whole_outputs(tmp_path, clean_benchmarks):
+    """Kill a run that keeps rewriting steps, figures and results at random moments; rerun."""
+    import json
+    import random
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    rng = random.Random(0)
+    for attempt in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER, str(out), "force"])
+        deadline = time.monotonic() + 120
+        while not (out / "results.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.5))  # somewhere inside the write loop
+        assert proc.poll() is None, "the writer stopped before it was killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, attempt
+        _assert_outputs_whole(out)
+    rerun = subprocess.run([sys.executable, "-c", _WRITER, str(out), "once"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    _assert_outputs_whole(out)
+    assert list(json.loads((out / "results.json").read_text())["steps"]) == ["first", "second", "third"]
+    report = (out / "report.html").read_text()
+    images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]*)", report)
+    assert len(images) == 3 and all(len(b) > 1000 for b in images)
+    assert not list(out.glob("**/*.tmp")), "a killed run's temporary files were not cleaned up"
+
+
 # --- 8. CLI errors are one-line messages with exit status 2 -----------------------------
 
 
