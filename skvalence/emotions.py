@@ -49,6 +49,16 @@ SEEDV_CLASSES = ("disgust", "fear", "sad", "neutral", "happy")
 #: Valence of each SEED-V class.
 SEEDV_VALENCE = {"disgust": -1, "fear": -1, "sad": -1, "neutral": 0, "happy": 1}
 
+#: Label (index into :data:`SEEDV_CLASSES`) of each of SEED-V's 45 trials in
+#: presentation order: session 1's 15, then session 2's, then session 3's
+#: (the release's stimulus order; sessions 2 and 3 share one order, but their
+#: film clips differ). Each session shows every emotion three times.
+SEEDV_TRIAL_CLASS = np.array(
+    [4, 1, 3, 2, 0, 4, 1, 3, 2, 0, 4, 1, 3, 2, 0]
+    + [2, 1, 3, 0, 4, 4, 0, 3, 2, 1, 3, 4, 1, 2, 0]
+    + [2, 1, 3, 0, 4, 4, 0, 3, 2, 1, 3, 4, 1, 2, 0]
+)
+
 
 def positive_classes(valence=FACED_VALENCE):
     """Names of the classes with positive valence, in mapping order."""

@@ -8,7 +8,9 @@ scikit-learn group splitter:
 * :class:`FACEDPaperSplit` -- the foundation-model protocol on FACED
   (subjects 0-79 train, 80-99 validation, 100-122 test);
 * :class:`SubjectKFold` -- k-fold cross-subject (the older 10-fold protocol);
-* :class:`SEEDVTrialSplit` -- SEED-V's three folds by trial within a session.
+* :class:`SEEDVTrialSplit` -- SEED-V's three folds by trial within a session;
+* :class:`StimulusDisjointSplit` -- subject- *and* clip-disjoint folds, so a
+  decoder cannot score by recognising the video.
 """
 
 from __future__ import annotations
@@ -17,11 +19,17 @@ import numbers
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator, GroupKFold
-from sklearn.utils import indexable
+from sklearn.utils import check_random_state, indexable
 
-from .utils._validation import check_groups
+from .utils._validation import check_groups, stimulus_classes
 
-__all__ = ["FACEDPaperSplit", "SubjectKFold", "SEEDVTrialSplit", "seedv_trial_groups"]
+__all__ = [
+    "FACEDPaperSplit",
+    "SubjectKFold",
+    "SEEDVTrialSplit",
+    "StimulusDisjointSplit",
+    "seedv_trial_groups",
+]
 
 #: Size of the FACED cohort that the paper's subject indices refer to.
 FACED_N_SUBJECTS = 123
@@ -449,3 +457,235 @@ class SEEDVTrialSplit(BaseCrossValidator):
     def get_n_splits(self, X=None, y=None, groups=None):
         """Number of splits: always 3."""
         return self.n_folds
+
+
+class StimulusDisjointSplit(BaseCrossValidator):
+    """Subject- and stimulus-disjoint splits: no subject and no clip on both sides.
+
+    A decoder scored across subjects can still succeed by *recognising the
+    video*: every subject watched the same clips, so a clip-specific response
+    seen in training identifies the clip, and with it the class, in the test
+    subjects. This splitter holds out clips as well as subjects, so a decoder
+    can only score above chance through what the clips of a class share (the
+    emotion), not through the identity of a clip.
+
+    **Clips.** The class of every clip is read from ``y`` (all rows of a clip
+    must carry one class). Within each class the clips are ordered (by id, or
+    permuted with ``shuffle=True``); rotation ``r`` holds out clip
+    ``r mod m_c`` of every class ``c`` (``m_c`` clips) and trains on that
+    class's other clips. There are ``n_splits = max_c m_c`` rotations, so
+    every clip is tested at least once (exactly once when all classes have
+    the same number of clips; a class with fewer clips wraps round and tests
+    a clip again, on other subjects). A class with a single clip cannot be
+    split this way and raises a ``ValueError`` naming it.
+
+    **Subjects.** The sorted (or, with ``shuffle=True``, permuted) subjects
+    are dealt into ``n_subject_folds`` contiguous folds of near-equal size
+    (the subject at position ``p`` of ``n`` joins fold
+    ``floor(p * n_subject_folds / n)``). Rotation ``r`` tests on subject fold
+    ``r mod n_subject_folds`` and trains on the other subjects. By default
+    ``n_subject_folds = n_splits``, so every subject and every clip is tested
+    once.
+
+    Split ``r`` therefore has
+
+    * test  = rows of the test subjects  x the held-out clip of every class;
+    * train = rows of the other subjects x the other clips of every class;
+
+    rows of test subjects on training clips, and of training subjects on
+    held-out clips, are used on neither side.
+
+    **Passing the ids.** ``groups`` holds the subject of every row and the
+    ``stimulus`` keyword the clip of every row. With scikit-learn metadata
+    routing enabled (``sklearn.set_config(enable_metadata_routing=True)``)
+    both are requested by default, so
+    ``cross_val_score(est, X, y, cv=cv, params={"groups": subject, "stimulus": stimulus})``
+    and ``GridSearchCV(...).fit(X, y, groups=subject, stimulus=stimulus)``
+    route them to :meth:`split`. Without metadata routing, pass both in
+    ``groups`` as an array of shape ``(n_samples, 2)`` whose columns are
+    (subject, stimulus): ``groups=np.column_stack([subject, stimulus])``.
+
+    Parameters
+    ----------
+    n_subject_folds : int or None, default=None
+        Number of subject folds (at least 2, at most the number of
+        subjects). None uses the number of clip rotations (``n_splits``).
+    shuffle : bool, default=False
+        Whether to permute the subjects, and the clips within each class,
+        before assigning them to folds and rotations.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the permutations when ``shuffle=True``.
+
+    See Also
+    --------
+    FACEDPaperSplit : the paper's subject split (subject-disjoint only).
+    SubjectKFold : k-fold cross-subject splits (subject-disjoint only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.model_selection import StimulusDisjointSplit
+    >>> subject = np.repeat(np.arange(6), 6)        # 6 subjects ...
+    >>> stimulus = np.tile(np.arange(6), 6)         # ... each watched clips 0-5
+    >>> y = stimulus // 3                           # clips 0-2: class 0, 3-5: class 1
+    >>> cv = StimulusDisjointSplit()
+    >>> cv.get_n_splits(y=y, groups=subject, stimulus=stimulus)
+    3
+    >>> for train, test in cv.split(None, y, subject, stimulus=stimulus):
+    ...     print(np.unique(subject[test]), np.unique(stimulus[test]), np.unique(stimulus[train]))
+    [0 1] [0 3] [1 2 4 5]
+    [2 3] [1 4] [0 2 3 5]
+    [4 5] [2 5] [0 1 3 4]
+
+    Without metadata routing, subject and stimulus go together in ``groups``:
+
+    >>> ids = np.column_stack([subject, stimulus])
+    >>> len(list(cv.split(None, y, groups=ids)))
+    3
+    """
+
+    # Request the subject and the stimulus ids by default under metadata routing.
+    __metadata_request__split = {"groups": True, "stimulus": True}
+
+    def __init__(self, n_subject_folds=None, *, shuffle=False, random_state=None):
+        self.n_subject_folds = n_subject_folds
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def _ids(self, X, y, groups, stimulus):
+        """Per-row subject and stimulus ids, and the class of each stimulus."""
+        owner = type(self).__name__
+        if groups is not None and stimulus is None and np.ndim(groups) == 2:
+            ids = np.asarray(groups)
+            if ids.shape[1] != 2:
+                raise ValueError(
+                    f"{owner}: a 2-D `groups` must have two columns (subject, stimulus), got shape {ids.shape}"
+                )
+            groups, stimulus = ids[:, 0], ids[:, 1]
+        elif groups is not None and stimulus is not None and np.ndim(groups) == 2:
+            raise ValueError(
+                f"{owner}: pass the stimulus ids either as `stimulus` or as the second column of "
+                "`groups`, not both"
+            )
+        n = _n_rows(X, groups)
+        subject = check_groups(groups, n, owner=owner)
+        if stimulus is None:
+            raise ValueError(
+                f"{owner}: `stimulus` is required (the clip id of every row). Pass "
+                "split(X, y, groups, stimulus=...), params={'groups': ..., 'stimulus': ...} to "
+                "cross_val_score with metadata routing enabled, or groups=np.column_stack([subject, stimulus])"
+            )
+        stimulus = check_groups(stimulus, subject.shape[0], owner=owner, name="stimulus")
+        if y is None:
+            raise ValueError(f"{owner}: `y` is required (the class of every row gives the class of every clip)")
+        y = check_groups(y, subject.shape[0], owner=owner, name="y")
+        try:
+            stimuli, classes = stimulus_classes(y, stimulus)
+        except ValueError as exc:
+            raise ValueError(f"{owner}: {exc}") from None
+        return subject, stimulus, stimuli, classes
+
+    def _plan(self, y, groups, stimulus, X=None):
+        """Test clips of every rotation and the subject fold of every subject."""
+        owner = type(self).__name__
+        subject, stimulus, stimuli, classes = self._ids(X, y, groups, stimulus)
+        if not isinstance(self.shuffle, (bool, np.bool_)):
+            raise ValueError(f"{owner}: shuffle must be True or False, got {self.shuffle!r}")
+        rng = check_random_state(self.random_state) if self.shuffle else None
+        labels, counts = np.unique(classes, return_counts=True)
+        single = labels[counts < 2]
+        if single.size:
+            raise ValueError(
+                f"{owner}: class(es) {single.tolist()} have a single clip "
+                f"({', '.join(repr(stimuli[classes == c][0]) for c in single)}); every class needs at "
+                "least two clips so that one can be tested while another trains"
+            )
+        n_rotations = int(counts.max())
+        # clips[c] = the clips of class c in rotation order.
+        clips = []
+        for label in labels:
+            members = stimuli[classes == label]
+            if rng is not None:
+                members = members[rng.permutation(members.size)]
+            clips.append(members)
+        test_clips = [np.array([m[r % m.size] for m in clips]) for r in range(n_rotations)]
+
+        subjects = np.unique(subject)
+        if self.n_subject_folds is None:
+            k = n_rotations
+        else:
+            k = self.n_subject_folds
+            if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 2:
+                raise ValueError(f"{owner}: n_subject_folds must be an integer >= 2 or None, got {k!r}")
+        if k > subjects.size:
+            raise ValueError(
+                f"{owner}: n_subject_folds={k} is more than the {subjects.size} subjects in groups"
+                + (" (n_subject_folds=None uses one fold per clip rotation)" if self.n_subject_folds is None else "")
+            )
+        order = rng.permutation(subjects.size) if rng is not None else np.arange(subjects.size)
+        fold_of = np.empty(subjects.size, dtype=int)
+        fold_of[order] = (np.arange(subjects.size) * k) // subjects.size
+        row_fold = fold_of[np.searchsorted(subjects, subject)]
+        return stimulus, row_fold, k, test_clips
+
+    def split(self, X=None, y=None, groups=None, *, stimulus=None):
+        """Yield one (train, test) pair per clip rotation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), default=None
+            Only its length is used.
+        y : array-like of shape (n_samples,)
+            Class of each row (required): it gives the class of every clip.
+        groups : array-like of shape (n_samples,) or (n_samples, 2)
+            Subject id of each row (required); or, when ``stimulus`` is
+            None, the columns (subject, stimulus).
+        stimulus : array-like of shape (n_samples,), default=None
+            Clip (stimulus) id of each row; required unless ``groups`` has
+            two columns.
+
+        Yields
+        ------
+        train, test : ndarray of int
+            Row indices; no subject and no clip is on both sides.
+
+        Raises
+        ------
+        ValueError
+            If an id array is missing or of the wrong length, a clip's rows
+            carry several classes, a class has a single clip, or there are
+            fewer subjects than subject folds.
+        """
+        stimulus, row_fold, k, test_clips = self._plan(y, groups, stimulus, X)
+        for r, held_out in enumerate(test_clips):
+            test_subjects = row_fold == r % k
+            test_clip = np.isin(stimulus, held_out)
+            train = np.flatnonzero(~test_subjects & ~test_clip)
+            test = np.flatnonzero(test_subjects & test_clip)
+            if train.size == 0 or test.size == 0:
+                side = "training" if train.size == 0 else "test"
+                raise ValueError(
+                    f"{type(self).__name__}: rotation {r} has an empty {side} set (test clips "
+                    f"{held_out.tolist()}, subject fold {r % k}); the subjects do not cover the clips"
+                )
+            yield train, test
+
+    def get_n_splits(self, X=None, y=None, groups=None, *, stimulus=None):
+        """Number of splits: the largest number of clips in a class.
+
+        Parameters
+        ----------
+        X : object, default=None
+            Ignored.
+        y : array-like of shape (n_samples,)
+            Class of each row (required).
+        groups : array-like of shape (n_samples,) or (n_samples, 2)
+            Subject id of each row, or (subject, stimulus) columns.
+        stimulus : array-like of shape (n_samples,), default=None
+            Clip id of each row; required unless ``groups`` has two columns.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        return len(self._plan(y, groups, stimulus, X)[3])

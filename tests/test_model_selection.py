@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 
 from skvalence.model_selection import (
     FACEDPaperSplit,
     SEEDVTrialSplit,
+    StimulusDisjointSplit,
     SubjectKFold,
     seedv_trial_groups,
 )
@@ -188,3 +189,140 @@ def test_metadata_routing_requests_groups():
         search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=SubjectKFold(4))
         search.fit(X, y, groups=groups)
         assert search.n_splits_ == 4
+
+
+# --- StimulusDisjointSplit -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def faced_like():
+    from skvalence.datasets import make_faced_like
+
+    return make_faced_like(n_subjects=12, kind="de", random_state=0, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "cv", [StimulusDisjointSplit(), StimulusDisjointSplit(3, shuffle=True, random_state=0)]
+)
+def test_stimulus_split_is_subject_and_clip_disjoint(faced_like, cv):
+    b = faced_like
+    splits = list(cv.split(b.X, b.y, b.subject, stimulus=b.stimulus))
+    n_clips = np.unique(b.stimulus).size
+    clips_per_class = np.unique([np.unique(b.stimulus[b.y == c]).size for c in np.unique(b.y)])
+    assert len(splits) == cv.get_n_splits(b.X, b.y, b.subject, stimulus=b.stimulus) == clips_per_class.max()
+    tested_clips, tested_subjects = [], []
+    for train, test in splits:
+        assert train.size and test.size and np.intersect1d(train, test).size == 0
+        assert set(b.subject[train]).isdisjoint(b.subject[test])  # no subject on both sides
+        assert set(b.stimulus[train]).isdisjoint(b.stimulus[test])  # no clip on both sides
+        # Every class has exactly one held-out clip in each test set, and trains on its other clips.
+        for c in np.unique(b.y):
+            assert np.unique(b.stimulus[test][b.y[test] == c]).size == 1
+            assert np.unique(b.stimulus[train][b.y[train] == c]).size >= 1
+        tested_clips.extend(np.unique(b.stimulus[test]).tolist())
+        tested_subjects.extend(np.unique(b.subject[test]).tolist())
+    assert set(tested_clips) == set(np.unique(b.stimulus).tolist())  # every clip tested
+    assert len(set(tested_clips)) == n_clips
+    if cv.n_subject_folds is None:  # one subject fold per rotation: every subject tested once
+        assert sorted(tested_subjects) == sorted(np.unique(b.subject).tolist())
+    # Same ids through a 2-column groups (no metadata routing) give the same splits.
+    ids = np.column_stack([b.subject, b.stimulus])
+    for (tr1, te1), (tr2, te2) in zip(splits, cv.split(b.X, b.y, ids)):
+        assert np.array_equal(tr1, tr2) and np.array_equal(te1, te2)
+
+
+def test_stimulus_split_tests_each_clip_once_with_equal_classes():
+    subject = np.repeat(np.arange(8), 12)
+    stimulus = np.tile(np.arange(12), 8)
+    y = stimulus // 4  # 3 classes x 4 clips
+    cv = StimulusDisjointSplit(shuffle=True, random_state=1)
+    tested = np.concatenate([np.unique(stimulus[te]) for _, te in cv.split(None, y, subject, stimulus=stimulus)])
+    assert sorted(tested.tolist()) == list(range(12))  # each clip exactly once
+    assert cv.get_n_splits(None, y, subject, stimulus=stimulus) == 4
+
+
+def test_stimulus_split_errors():
+    subject = np.repeat(np.arange(4), 5)
+    stimulus = np.tile(np.arange(5), 4)
+    y = np.array(["pos", "pos", "neg", "neg", "calm"])[stimulus]  # "calm" has a single clip
+    cv = StimulusDisjointSplit()
+    with pytest.raises(ValueError, match=r"single clip.*calm|calm.*single clip"):
+        list(cv.split(None, y, subject, stimulus=stimulus))
+    y_mixed = (stimulus % 2).copy()
+    y_mixed[0] = 1 - y_mixed[0]  # stimulus 0 now carries both classes
+    with pytest.raises(ValueError, match="stimulus 0 occurs with several classes"):
+        list(cv.split(None, y_mixed, subject, stimulus=stimulus))
+    y_ok = stimulus % 2
+    with pytest.raises(ValueError, match="stimulus"):
+        list(cv.split(None, y_ok, subject))
+    with pytest.raises(ValueError, match="`y` is required"):
+        list(cv.split(None, None, subject, stimulus=stimulus))
+    with pytest.raises(ValueError, match="groups"):
+        list(cv.split(None, y_ok, None, stimulus=stimulus))
+    with pytest.raises(ValueError, match="n_subject_folds"):
+        list(StimulusDisjointSplit(n_subject_folds=1).split(None, y_ok, subject, stimulus=stimulus))
+    with pytest.raises(ValueError, match="n_subject_folds=5 is more than the 4 subjects"):
+        list(StimulusDisjointSplit(n_subject_folds=5).split(None, y_ok, subject, stimulus=stimulus))
+    with pytest.raises(ValueError, match="two columns"):
+        list(cv.split(None, y_ok, np.column_stack([subject, stimulus, stimulus])))
+
+
+def test_stimulus_split_with_metadata_routing(faced_like):
+    import sklearn
+
+    b = faced_like
+    X, y = b.X[:, :8], b.y  # a few features keep the fits fast
+    X = (X - X.mean(0)) / X.std(0)
+    cv = StimulusDisjointSplit()
+    n = cv.get_n_splits(X, y, b.subject, stimulus=b.stimulus)
+    with sklearn.config_context(enable_metadata_routing=True):
+        requests = cv.get_metadata_routing().split.requests
+        assert requests["groups"] is True and requests["stimulus"] is True
+        est = LogisticRegression()
+        scores = cross_val_score(est, X, y, cv=cv, params={"groups": b.subject, "stimulus": b.stimulus})
+        assert len(scores) == n
+        search = GridSearchCV(est, {"C": [0.1, 1.0]}, cv=cv).fit(X, y, groups=b.subject, stimulus=b.stimulus)
+        assert search.n_splits_ == n
+        # Explicit request (set_split_request) works as well.
+        cv2 = StimulusDisjointSplit().set_split_request(groups=True, stimulus=True)
+        assert len(cross_val_score(est, X, y, cv=cv2, params={"groups": b.subject, "stimulus": b.stimulus})) == n
+        with pytest.raises(ValueError, match="stimulus"):
+            cross_val_score(est, X, y, cv=cv, params={"groups": b.subject})
+    # Without routing the ids travel together in a 2-column groups.
+    ids = np.column_stack([b.subject, b.stimulus])
+    assert len(cross_val_score(LogisticRegression(), X, y, groups=ids, cv=cv)) == n
+
+
+def _clip_toy(signal, seed, n_subjects=12, n_classes=3, clips_per_class=6, reps=4, d=30):
+    """Rows = clip pattern + signal x class pattern + noise (clip patterns are class-free)."""
+    rng = np.random.default_rng(seed)
+    n_clips = n_classes * clips_per_class
+    clip_class = np.repeat(np.arange(n_classes), clips_per_class)
+    subject = np.repeat(np.arange(n_subjects), n_clips * reps)
+    stimulus = np.tile(np.repeat(np.arange(n_clips), reps), n_subjects)
+    y = clip_class[stimulus]
+    X = rng.normal(size=(n_clips, d))[stimulus] + signal * rng.normal(size=(n_classes, d))[y]
+    X = X + rng.normal(size=X.shape)
+    return X, y, subject, stimulus
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stimulus_split_separates_emotion_from_clip_identity(seed):
+    chance = 1 / 3
+    est = LogisticRegression(max_iter=1000)
+
+    def both(X, y, subject, stimulus):
+        by_subject = cross_val_score(est, X, y, groups=subject, cv=GroupKFold(4), scoring="balanced_accuracy")
+        disjoint = cross_val_score(
+            est, X, y, groups=np.column_stack([subject, stimulus]), cv=StimulusDisjointSplit(),
+            scoring="balanced_accuracy",
+        )
+        return by_subject.mean(), disjoint.mean()
+
+    # Features encode only which clip is playing: recognisable across subjects, useless on new clips.
+    by_subject, disjoint = both(*_clip_toy(signal=0.0, seed=seed))
+    assert by_subject > chance + 0.3
+    assert disjoint <= chance + 0.1
+    # A real class signal shared by the clips of a class survives both splits.
+    by_subject, disjoint = both(*_clip_toy(signal=1.0, seed=seed))
+    assert by_subject > chance + 0.3 and disjoint > chance + 0.3

@@ -1,4 +1,4 @@
-"""Datasets: FACED and SEED-V loaders, a simulated FACED-like cohort, and writers.
+"""Datasets: FACED and SEED-V loaders, simulated FACED-like and SEED-V-like cohorts, and writers.
 
 Every loader returns a :class:`sklearn.utils.Bunch` with ``X``, ``y`` (class
 index), ``class_names``, ``subject``, ``stimulus``, ``window``, ``valence``
@@ -10,13 +10,14 @@ and ``source``. Pickled files are read with an allow-listing unpickler
 from ._safe_pickle import UnsafePickleError, safe_load_npz, safe_load_pickle
 from .faced import load_faced
 from .seedv import load_seedv
-from .simulated import make_faced_like
+from .simulated import make_faced_like, make_seedv_like
 from .writers import write_faced_like, write_seedv_like
 
 __all__ = [
     "load_faced",
     "load_seedv",
     "make_faced_like",
+    "make_seedv_like",
     "write_faced_like",
     "write_seedv_like",
     "safe_load_pickle",

@@ -254,18 +254,8 @@ def load_seedv(path, subjects=None, *, allow_incomplete=False, feature_layout="c
             columns["stimulus"].append(np.full(n, trial, dtype=np.int64))
             columns["window"].append(np.arange(n, dtype=np.int64))
     out = {k: np.concatenate(v) for k, v in columns.items()}
-    valence = np.array([SEEDV_VALENCE[name] for name in SEEDV_CLASSES], dtype=np.int64)
-    ch_names = list(SEEDV_CHANNELS)
-    return Bunch(
+    return seedv_bunch(
         **out,
-        session=out["stimulus"] // _TRIALS_PER_SESSION,
-        trial=out["stimulus"] % _TRIALS_PER_SESSION,
-        valence=valence[out["y"]],
-        class_names=tuple(SEEDV_CLASSES),
-        ch_names=ch_names,
-        bands=dict(SEEDV_BANDS),
-        feature_names=de_feature_names(ch_names, SEEDV_BANDS),
-        kind="de",
         source=os.fspath(path),
         description=(
             f"SEED-V DE features, {len(subjects)} subject(s) x 3 sessions x 15 trials, "
@@ -274,4 +264,35 @@ def load_seedv(path, subjects=None, *, allow_incomplete=False, feature_layout="c
                if missing else "")
         ),
         missing_subjects=missing,
+    )
+
+
+def seedv_bunch(X, y, subject, stimulus, window, *, source, description, missing_subjects=(), **extra):
+    """The Bunch of :func:`load_seedv` from its row columns (shared with the simulator).
+
+    ``stimulus`` is the global trial 0-44; ``session``, ``trial`` and
+    ``valence`` are derived from it and ``y``. ``extra`` fields (e.g. a
+    simulator's ``truth``) are added as given.
+    """
+    stimulus, y = np.asarray(stimulus, dtype=np.int64), np.asarray(y, dtype=np.int64)
+    valence = np.array([SEEDV_VALENCE[name] for name in SEEDV_CLASSES], dtype=np.int64)
+    ch_names = list(SEEDV_CHANNELS)
+    return Bunch(
+        X=X,
+        y=y,
+        subject=np.asarray(subject, dtype=np.int64),
+        stimulus=stimulus,
+        window=np.asarray(window, dtype=np.int64),
+        session=stimulus // _TRIALS_PER_SESSION,
+        trial=stimulus % _TRIALS_PER_SESSION,
+        valence=valence[y],
+        class_names=tuple(SEEDV_CLASSES),
+        ch_names=ch_names,
+        bands=dict(SEEDV_BANDS),
+        feature_names=de_feature_names(ch_names, SEEDV_BANDS),
+        kind="de",
+        source=source,
+        description=description,
+        missing_subjects=list(missing_subjects),
+        **extra,
     )

@@ -1,4 +1,4 @@
-r"""A simulated FACED-like cohort with a known generative model.
+r"""Simulated FACED-like and SEED-V-like cohorts with a known generative model.
 
 The simulator is the test bed of skvalence: it has FACED's shape (subjects x
 28 clips x 32 channels, 9 classes, 250 Hz) and a ground truth (each clip's
@@ -111,6 +111,18 @@ beta 13-30, gamma 30-47 Hz; bin :math:`k` belongs to band :math:`b` when
    cell lies on the high-pass ramp, reads lower). DE computed from the raw
    kind therefore tracks the DE kind closely (same ``random_state`` -> same latent draws) but not
    exactly; ``tests/datasets/test_simulated.py`` states by how much.
+
+.. rubric:: The SEED-V-like cohort
+
+:func:`make_seedv_like` runs steps 1-6 unchanged on SEED-V's layout: the 62
+SEED channels (CB1/CB2 at PO9/PO10, no mastoid damping), the SEED-V bands
+(delta 1-4, theta 4-8, alpha 8-14, beta 14-31, gamma 31-50 Hz, on the same
+1-Hz grid), five classes whose latents are :data:`CLASS_LATENTS`' disgust,
+fear, sadness, neutral and joy, and 45 stimuli :math:`c` (one film clip per
+trial, labelled in the release's order) whose lengths are the release's
+(:data:`SEEDV_TRIAL_SECONDS`); each 4-s DE window averages the DE of four
+1-s windows of step 5. DE kind only; sessions carry no effect of their own.
+Neither cohort's defaults are calibrated to published accuracies yet.
 """
 
 from __future__ import annotations
@@ -122,9 +134,9 @@ import scipy.fft
 from sklearn.utils import Bunch, check_random_state
 from tqdm.auto import tqdm
 
-from ..eeg.bands import band_bins
-from ..eeg.montage import FACED_CHANNELS, channel_positions, channel_region
-from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS
+from ..eeg.bands import SEEDV_BANDS, band_bins
+from ..eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS, channel_positions, channel_region
+from ..emotions import FACED_CLASSES, FACED_CLIP_CLASS, SEEDV_CLASSES, SEEDV_TRIAL_CLASS
 from ..utils._logging import progress_disabled
 from ._bunch import (
     FACED_CLIP_SECONDS,
@@ -136,7 +148,9 @@ from ._bunch import (
     faced_bunch,
 )
 
-__all__ = ["make_faced_like", "CLASS_LATENTS"]
+from .seedv import seedv_bunch
+
+__all__ = ["make_faced_like", "make_seedv_like", "CLASS_LATENTS", "SEEDV_LATENT_CLASS", "SEEDV_TRIAL_SECONDS"]
 
 #: Latent (valence, arousal) of each FACED class, placed by hand on Russell's
 #: circumplex (valence -1..1 unpleasant..pleasant, arousal -1..1 calm..excited).
@@ -166,10 +180,10 @@ _N_FEATURES = _N_CH * _N_BANDS
 _HALF_LOG_2PIE = 0.5 * np.log(2 * np.pi * np.e)
 
 
-def _band_of_bin():
-    """Band index of each rFFT bin, ``_N_BANDS`` for bins outside every band."""
-    mask = band_bins(PAPER_BANDS, FACED_SFREQ, _WINDOW_SAMPLES)
-    return np.where(mask.any(axis=1), mask.argmax(axis=1), _N_BANDS)
+def _band_of_bin(bands=PAPER_BANDS):
+    """Band index of each rFFT bin, ``len(bands)`` for bins outside every band."""
+    mask = band_bins(bands, FACED_SFREQ, _WINDOW_SAMPLES)
+    return np.where(mask.any(axis=1), mask.argmax(axis=1), len(bands))
 
 
 def _gaussian_weight(positions, centre):
@@ -177,20 +191,21 @@ def _gaussian_weight(positions, centre):
     return np.exp(-dist2 / (2 * _TOPO_RADIUS**2))
 
 
-def _topographies():
+def _topographies(ch_names=FACED_CHANNELS):
     """Posterior and fronto-central channel weights, and the mastoid damping."""
-    names = list(FACED_CHANNELS)
-    pos = channel_positions(names)
-    posterior = _gaussian_weight(pos, pos[names.index("Oz")])
-    frontal = _gaussian_weight(pos, (pos[names.index("Fz")] + pos[names.index("Cz")]) / 2)
-    mastoid = np.array([_MASTOID_WEIGHT if channel_region(n) == "mastoid" else 1.0 for n in names])
+    names = [str(n).upper() for n in ch_names]
+    pos = channel_positions(ch_names)
+    posterior = _gaussian_weight(pos, pos[names.index("OZ")])
+    frontal = _gaussian_weight(pos, (pos[names.index("FZ")] + pos[names.index("CZ")]) / 2)
+    mastoid = np.array([_MASTOID_WEIGHT if channel_region(n) == "mastoid" else 1.0 for n in ch_names])
     return posterior, frontal, mastoid
 
 
 def _spectrum(rng, posterior):
     """Background spectra S_j(f) on the rFFT grid (DC set to 0) and their parameters."""
-    scale = 100.0 * np.exp(0.2 * rng.standard_normal(_N_CH))
-    exponent = rng.uniform(1.0, 2.0, size=_N_CH)
+    n_ch = len(posterior)
+    scale = 100.0 * np.exp(0.2 * rng.standard_normal(n_ch))
+    exponent = rng.uniform(1.0, 2.0, size=n_ch)
     height = _ALPHA_HEIGHT * posterior
     f = np.maximum(_FREQS, 1.0)  # DC is zeroed below; avoid 0 ** -beta
     peak = np.exp(-((f - _ALPHA_FREQ) ** 2) / (2 * _ALPHA_WIDTH**2))
@@ -200,29 +215,42 @@ def _spectrum(rng, posterior):
     return spectrum, scale, exponent, height
 
 
-def _baseline_log_power(spectrum, band_of_bin):
+def _baseline_log_power(spectrum, band_of_bin, n_bands=_N_BANDS):
     df = _FREQS[1] - _FREQS[0]
-    power = np.stack([spectrum[:, band_of_bin == b].sum(axis=1) * df for b in range(_N_BANDS)], axis=1)
+    power = np.stack([spectrum[:, band_of_bin == b].sum(axis=1) * df for b in range(n_bands)], axis=1)
     return np.log(power)
 
 
-def _build_model(entropy, *, effect_scale, residual_scale, residual_rank, clip_scale):
-    """Draw everything shared by all subjects (spectra, topographies, stimuli)."""
+#: The FACED layout of the generative model: channels, bands, the
+#: :data:`CLASS_LATENTS` entry of each class and the class of each clip.
+_FACED_COHORT = Bunch(
+    ch_names=FACED_CHANNELS, bands=PAPER_BANDS, latent_names=FACED_CLASSES, clip_class=FACED_CLIP_CLASS
+)
+
+
+def _build_model(entropy, *, effect_scale, residual_scale, residual_rank, clip_scale, cohort=_FACED_COHORT):
+    """Draw everything shared by all subjects (spectra, topographies, stimuli).
+
+    ``cohort`` fixes the layout (channels, bands, classes, clips); the draws
+    are the same for any layout, in the same order, so FACED's are unchanged.
+    """
     rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(0,)))
-    posterior, frontal, mastoid = _topographies()
-    band_of_bin = _band_of_bin()
+    n_bands, n_clips = len(cohort.bands), len(cohort.clip_class)
+    n_features = len(cohort.ch_names) * n_bands
+    posterior, frontal, mastoid = _topographies(cohort.ch_names)
+    band_of_bin = _band_of_bin(cohort.bands)
     spectrum, scale, exponent, height = _spectrum(rng, posterior)
 
     valence_topo = (mastoid * posterior)[:, None] * _VALENCE_BAND_SIGNS[None, :]
     arousal_topo = (mastoid * frontal)[:, None] * _AROUSAL_BAND_SIGNS[None, :]
-    class_latent = np.array([CLASS_LATENTS[name] for name in FACED_CLASSES])
-    clip_latent = class_latent[FACED_CLIP_CLASS] + clip_scale * rng.standard_normal((FACED_N_CLIPS, 2))
+    class_latent = np.array([CLASS_LATENTS[name] for name in cohort.latent_names])
+    clip_latent = class_latent[cohort.clip_class] + clip_scale * rng.standard_normal((n_clips, 2))
 
     # Orthonormal rows rescaled to unit RMS entries, so residual_scale is the
     # per-feature standard deviation of a clip's private pattern.
-    basis = np.linalg.qr(rng.standard_normal((_N_FEATURES, residual_rank)))[0].T * np.sqrt(_N_FEATURES)
-    feature_mastoid = np.repeat(mastoid, _N_BANDS)
-    weights = rng.standard_normal((FACED_N_CLIPS, residual_rank)) / np.sqrt(residual_rank)
+    basis = np.linalg.qr(rng.standard_normal((n_features, residual_rank)))[0].T * np.sqrt(n_features)
+    feature_mastoid = np.repeat(mastoid, n_bands)
+    weights = rng.standard_normal((n_clips, residual_rank)) / np.sqrt(residual_rank)
     residual = residual_scale * (weights @ basis) * feature_mastoid
 
     effects = effect_scale * (
@@ -245,23 +273,34 @@ def _build_model(entropy, *, effect_scale, residual_scale, residual_rank, clip_s
         spectral_scale=scale,
         spectral_exponent=exponent,
         alpha_height=height,
-        baseline_log_power=_baseline_log_power(spectrum, band_of_bin),
+        baseline_log_power=_baseline_log_power(spectrum, band_of_bin, n_bands),
     )
 
 
-def _subject_log_power(entropy, subject, model, *, noise, subject_scale, gain_scale):
-    """Offsets, gain and per-window log band power ``(28, 30, 32, 5)`` of one subject.
+_FACED_SECOND_CLIP = np.repeat(np.arange(FACED_N_CLIPS), FACED_CLIP_SECONDS)
 
-    Each subject has its own seed (spawn key), so a subject's data do not
-    depend on how many subjects are simulated, and both kinds share them.
+
+def _subject_log_power(entropy, subject, model, *, noise, subject_scale, gain_scale, second_clip=None):
+    """Offsets, gain and per-1-s-window log band power of one subject.
+
+    ``second_clip`` gives the clip of each 1-s window, in presentation order
+    (default FACED's: 28 clips x 30 s, and the result is shaped
+    ``(28, 30, 32, 5)``; otherwise ``(n_seconds, n_features)``). Each subject
+    has its own seed (spawn key), so a subject's data do not depend on how
+    many subjects are simulated, and both kinds share them.
     """
+    faced = second_clip is None
+    second_clip = _FACED_SECOND_CLIP if faced else second_clip
+    n_features = model.stimulus_effects.shape[1]
     rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(1, subject)))
-    offsets = subject_scale * rng.standard_normal(_N_FEATURES)
+    offsets = subject_scale * rng.standard_normal(n_features)
     gain = np.exp(gain_scale * rng.standard_normal())
-    eps = noise * rng.standard_normal((FACED_N_CLIPS, FACED_CLIP_SECONDS, _N_FEATURES))
+    eps = noise * rng.standard_normal((len(second_clip), n_features))
     mean = model.baseline_log_power.ravel() + offsets + gain * model.stimulus_effects
-    log_power = mean[:, None, :] + eps
-    return offsets, gain, log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, _N_CH, _N_BANDS)
+    log_power = mean[second_clip] + eps
+    if faced:
+        log_power = log_power.reshape(FACED_N_CLIPS, FACED_CLIP_SECONDS, _N_CH, _N_BANDS)
+    return offsets, gain, log_power
 
 
 def _de_rows(log_power, window_seconds, n_windows):
@@ -360,18 +399,20 @@ def _raw_rows(entropy, subject, model, log_power, window_seconds, n_windows):
     return signal.transpose(0, 2, 1, 3).reshape(FACED_N_CLIPS * n_windows, _N_CH, n_times)
 
 
-def _check_params(n_subjects, scales, residual_rank):
+def _check_params(n_subjects, scales, residual_rank, n_clips=FACED_N_CLIPS, max_subjects=None):
     if isinstance(n_subjects, bool) or not isinstance(n_subjects, numbers.Integral) or n_subjects < 1:
         raise ValueError(f"n_subjects must be a positive integer, got {n_subjects!r}")
+    if max_subjects is not None and n_subjects > max_subjects:
+        raise ValueError(f"n_subjects must be at most {max_subjects}, got {n_subjects!r}")
     for name, value in scales.items():
         if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     if (
         isinstance(residual_rank, bool)
         or not isinstance(residual_rank, numbers.Integral)
-        or not 1 <= residual_rank <= FACED_N_CLIPS
+        or not 1 <= residual_rank <= n_clips
     ):
-        raise ValueError(f"residual_rank must be an integer between 1 and 28, got {residual_rank!r}")
+        raise ValueError(f"residual_rank must be an integer between 1 and {n_clips}, got {residual_rank!r}")
 
 
 def make_faced_like(
@@ -531,5 +572,211 @@ def make_faced_like(
         bands=PAPER_BANDS,
         source="simulated",
         description=description,
+        truth=model,
+    )
+
+
+#: The :data:`CLASS_LATENTS` entry that stands for each SEED-V class (SEED-V's
+#: "sad" is FACED's sadness, its "happy" FACED's joy).
+SEEDV_LATENT_CLASS = {"disgust": "disgust", "fear": "fear", "sad": "sadness", "neutral": "neutral", "happy": "joy"}
+
+#: Duration (s) of each of SEED-V's 45 trials in presentation order, from the
+#: start/end time stamps of the release's stimulus table as reproduced by
+#: common SEED-V preprocessing code (not checked against the release itself).
+#: ``duration // 4`` gives 681, 541 and 601 DE windows for sessions 1-3.
+SEEDV_TRIAL_SECONDS = np.array(
+    [72, 96, 237, 187, 147, 258, 297, 69, 264, 141, 174, 172, 234, 240, 155]
+    + [237, 189, 66, 127, 131, 59, 240, 230, 120, 99, 187, 116, 95, 219, 76]
+    + [291, 65, 165, 90, 52, 239, 84, 72, 228, 285, 220, 118, 207, 131, 178]
+)
+_SEEDV_WINDOW_SECONDS = 4
+_SEEDV_N_TRIALS = len(SEEDV_TRIAL_CLASS)
+_SEEDV_MAX_SUBJECTS = 16
+_SEEDV_COHORT = Bunch(
+    ch_names=SEEDV_CHANNELS,
+    bands=SEEDV_BANDS,
+    latent_names=tuple(SEEDV_LATENT_CLASS[name] for name in SEEDV_CLASSES),
+    clip_class=SEEDV_TRIAL_CLASS,
+)
+
+
+def _check_trial_windows(trial_windows):
+    if trial_windows is None:
+        return SEEDV_TRIAL_SECONDS // _SEEDV_WINDOW_SECONDS
+    if isinstance(trial_windows, bool):
+        raise ValueError(f"trial_windows must be None, a positive integer or 45 of them, got {trial_windows!r}")
+    values = np.asarray(trial_windows)
+    if values.ndim == 0:
+        values = np.full(_SEEDV_N_TRIALS, values)
+    if values.shape != (_SEEDV_N_TRIALS,) or not np.issubdtype(values.dtype, np.integer) or np.any(values < 1):
+        raise ValueError(
+            "trial_windows must be None (the release's lengths), a positive integer or 45 positive "
+            f"integers (one per trial), got {trial_windows!r}"
+        )
+    return values.astype(np.int64)
+
+
+def make_seedv_like(
+    n_subjects=16,
+    *,
+    random_state=None,
+    trial_windows=None,
+    noise=1.0,
+    effect_scale=0.5,
+    residual_scale=0.3,
+    residual_rank=3,
+    clip_scale=0.15,
+    subject_scale=0.5,
+    gain_scale=0.2,
+    dtype=None,
+    verbose=None,
+):
+    r"""Simulate a SEED-V-shaped cohort of DE features (what :func:`load_seedv` returns).
+
+    The data are simulated, not evidence about the brain: the same generative
+    model as :func:`make_faced_like` (written out in
+    :mod:`skvalence.datasets.simulated`) instantiated for SEED-V's layout,
+    with none of its defaults tuned to SEED-V's published accuracies yet.
+
+    Shared with :func:`make_faced_like`: the 1/f background spectra with a
+    posterior alpha peak; the valence and arousal topographies (posterior and
+    fronto-central Gaussians with the same band signs, drawn from the same
+    template positions); one latent (valence, arousal) per class from
+    :data:`CLASS_LATENTS`, jittered per stimulus by ``clip_scale``; a private
+    rank-``residual_rank`` pattern per stimulus (the "clip fingerprint",
+    identical for every subject); per-subject offsets and effect gain;
+    independent Gaussian noise on the log band power of every 1-s window;
+    DE by the Gaussian identity, averaged over the 1-s windows of a sample.
+    Each subject's draws use its own seed, so they do not depend on
+    ``n_subjects``.
+
+    What differs: 62 channels (:data:`skvalence.eeg.montage.SEEDV_CHANNELS`,
+    CB1/CB2 placed at PO9/PO10; no mastoids, so no channel is damped); the
+    SEED-V bands (delta 1-4, theta 4-8, alpha 8-14, beta 14-31, gamma
+    31-50 Hz) summed on the same 1-Hz grid; five classes whose latents are
+    FACED's disgust, fear, sadness, neutral and joy
+    (:data:`SEEDV_LATENT_CLASS`); 45 stimuli (15 film clips per session, a
+    different clip in every trial, each with its own latent and fingerprint)
+    labelled in the release's order (:data:`skvalence.emotions.SEEDV_TRIAL_CLASS`,
+    three trials per emotion per session); trials of the release's lengths
+    (:data:`SEEDV_TRIAL_SECONDS`, 52-297 s) cut into 4-s DE windows, each
+    the mean of four 1-s windows' DE. Sessions are only a grouping of the
+    trials: there is no session (day) effect, no drift, no spatially
+    correlated or autocorrelated noise, no artefact (see issue 13).
+
+    Parameters
+    ----------
+    n_subjects : int, default=16
+        Number of subjects, 1-16 (the release's ids 1 .. n_subjects, so the
+        cohort can be written with :func:`write_seedv_like` and read back).
+    random_state : int, RandomState instance or None, default=None
+        Seeds every draw.
+    trial_windows : None, int or array-like of 45 ints, default=None
+        4-s windows per trial (the same for every subject, since everyone saw
+        the same clips). ``None``: the release's, ``SEEDV_TRIAL_SECONDS // 4``
+        (13-74, 1823 per subject); an int: that many in every trial (small
+        cohorts for tests).
+    noise, effect_scale, residual_scale, residual_rank, clip_scale, subject_scale, gain_scale
+        As in :func:`make_faced_like` (``residual_rank`` may go up to 45).
+    dtype : numpy dtype, optional
+        The dtype of ``X``; default float64 (the loader's).
+    verbose : bool | int | str | None, default=None
+        0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
+        details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        The fields of :func:`load_seedv` with the same dtypes and the same
+        channel-major 310-column layout (``X``, ``y``, ``subject`` (1-16),
+        ``stimulus`` (global trial 0-44), ``window``, ``session``, ``trial``,
+        ``valence``, ``class_names``, ``ch_names``, ``bands``,
+        ``feature_names``, ``kind`` = "de", ``source`` = "simulated",
+        ``description``, ``missing_subjects`` = []), plus ``truth``, the
+        ground truth as in :func:`make_faced_like` with 45 stimuli, 62
+        channels and 310 features (``stimulus_valence`` (45,),
+        ``valence_topography`` (62, 5), ``stimulus_effects`` (45, 310),
+        ``subject_offsets`` (n_subjects, 310) in subject-id order, ...), the
+        ``trial_windows`` (45,) and ``params``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_subjects`` is not an integer in 1-16, a scale is negative or
+        not finite, ``residual_rank`` is not in 1-45, or ``trial_windows`` is
+        malformed. The message names the parameter.
+
+    See Also
+    --------
+    load_seedv : The real dataset, same Bunch fields.
+    write_seedv_like : Write this cohort in the SEED-V release format.
+    make_faced_like : The FACED-shaped cohort from the same model.
+
+    Examples
+    --------
+    >>> data = make_seedv_like(2, random_state=0, verbose=0)
+    >>> data.X.shape, data.feature_names[5], data.class_names[data.y[0]]
+    ((3646, 310), 'FPZ_delta', 'happy')
+    >>> small = make_seedv_like(1, trial_windows=3, random_state=0, verbose=0)
+    >>> small.X.shape, small.session.max(), small.truth.stimulus_effects.shape
+    ((135, 310), np.int64(2), (45, 310))
+    """
+    scales = dict(
+        noise=noise,
+        effect_scale=effect_scale,
+        residual_scale=residual_scale,
+        clip_scale=clip_scale,
+        subject_scale=subject_scale,
+        gain_scale=gain_scale,
+    )
+    _check_params(n_subjects, scales, residual_rank, n_clips=_SEEDV_N_TRIALS, max_subjects=_SEEDV_MAX_SUBJECTS)
+    windows = _check_trial_windows(trial_windows)
+    quiet = progress_disabled(verbose)
+    dtype = np.dtype(dtype if dtype is not None else np.float64)
+    entropy = [int(v) for v in check_random_state(random_state).randint(0, 2**31 - 1, size=4)]
+    model = _build_model(
+        entropy,
+        effect_scale=effect_scale,
+        residual_scale=residual_scale,
+        residual_rank=residual_rank,
+        clip_scale=clip_scale,
+        cohort=_SEEDV_COHORT,
+    )
+    n_features = model.stimulus_effects.shape[1]
+    trial_of_row = np.repeat(np.arange(_SEEDV_N_TRIALS), windows)
+    second_clip = np.repeat(trial_of_row, _SEEDV_WINDOW_SECONDS)
+    window_of_row = np.arange(len(trial_of_row)) - np.repeat(np.cumsum(windows) - windows, windows)
+    subjects = np.arange(1, n_subjects + 1)
+    rows = len(trial_of_row)
+
+    X = np.empty((n_subjects * rows, n_features), dtype=dtype)
+    offsets, gains = np.empty((n_subjects, n_features)), np.empty(n_subjects)
+    for i, s in enumerate(tqdm(subjects, desc="simulating (SEED-V-like)", disable=quiet)):
+        offsets[i], gains[i], log_power = _subject_log_power(
+            entropy, int(s), model, noise=noise, subject_scale=subject_scale, gain_scale=gain_scale,
+            second_clip=second_clip,
+        )  # fmt: skip
+        log_power = log_power.reshape(rows, _SEEDV_WINDOW_SECONDS, n_features).mean(axis=1)
+        X[i * rows : (i + 1) * rows] = _HALF_LOG_2PIE + 0.5 * log_power
+
+    model.update(
+        subject_offsets=offsets,
+        subject_gain=gains,
+        trial_windows=windows,
+        params=dict(scales, residual_rank=residual_rank),
+    )
+    return seedv_bunch(
+        X,
+        np.tile(SEEDV_TRIAL_CLASS[trial_of_row], n_subjects),
+        np.repeat(subjects, rows),
+        np.tile(trial_of_row, n_subjects),
+        np.tile(window_of_row, n_subjects),
+        source="simulated",
+        description=(
+            f"Simulated SEED-V-like cohort (de), {n_subjects} subject(s) x 3 sessions x 15 trials, "
+            f"{rows} 4-s windows per subject, 62 channels x 5 bands (channel-major); generative model "
+            "in skvalence.datasets.simulated (ground truth in .truth)"
+        ),
+        missing_subjects=[],
         truth=model,
     )

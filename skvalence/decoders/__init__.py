@@ -3,6 +3,9 @@
 >>> from skvalence.decoders import ValenceNetClassifier, ALIGNMENT_LOSSES
 >>> len(ALIGNMENT_LOSSES) > 25
 True
+>>> from skvalence.decoders import PAPER_STRATEGIES
+>>> len(PAPER_STRATEGIES), set(PAPER_STRATEGIES) <= set(ALIGNMENT_LOSSES)
+(25, True)
 """
 
 from skvalence.decoders.callbacks import (
@@ -22,10 +25,18 @@ from skvalence.decoders.modules import (
     build_module,
 )
 from skvalence.decoders.net import PAPER_RECIPE, SubjectValidSplit, ValenceNetClassifier
-from skvalence.decoders.registry import ALIGNMENT_LOSSES, AlignmentStrategy, get_strategy
+from skvalence.decoders.registry import (
+    ALIGNMENT_LOSSES,
+    PAPER_STRATEGIES,
+    PAPER_STRATEGY_NOTES,
+    AlignmentStrategy,
+    get_strategy,
+)
 
 __all__ = [
     "ALIGNMENT_LOSSES",
+    "PAPER_STRATEGIES",
+    "PAPER_STRATEGY_NOTES",
     "AlignmentStrategy",
     "get_strategy",
     "ValenceNetClassifier",

@@ -45,6 +45,7 @@ __all__ = [
     "PrototypeDistillation",
     "AdapterHeadLoss",
     "PretrainFinetune",
+    "CrossDatasetPretrain",
     "UncertaintyWeighted",
 ]
 
@@ -566,6 +567,67 @@ class PretrainFinetune(AxisRegression):
 
     def freeze_backbone(self, progress):
         return self.frozen and not self._pretraining(progress)
+
+
+class CrossDatasetPretrain(PretrainFinetune):
+    """Pretrain on another dataset's V-axis coordinates, then fine-tune here (cross-dataset transfer).
+
+    For the first ``pretrain_fraction`` of epochs the cross-entropy is off and the
+    backbone only learns to regress a *source* dataset's per-sample coordinates
+    ``source_coords`` from its rows ``source_X``: every training batch draws a
+    source batch of the same size (with replacement, from torch's seeded generator).
+    Then cross-entropy alone on the training data, through the whole network
+    (``frozen=False``) or the head only (``frozen=True``).
+
+    ``source_X`` must have the training data's columns (the same channels and bands,
+    channel-major), for example SEED-V DE features restricted to the channels FACED
+    shares, or a second cohort. Both datasets are normalised per dataset without
+    labels: the source rows are z-scored per column by their own statistics and
+    mapped into the training data's input scale (``module.input_mean``,
+    ``input_scale``), so the backbone sees each standardised. ``source_coords`` is
+    z-scored (one coordinate per source row, e.g. ``class_coords[source_class]``).
+    """
+
+    def __init__(self, n_features, n_classes, target, context, source_X=None, source_coords=None,
+                 frozen=False, pretrain_fraction=0.3):
+        super().__init__(n_features, n_classes, target, context, frozen=frozen,
+                         pretrain_fraction=pretrain_fraction)
+        if source_X is None or source_coords is None:
+            raise ValueError(
+                "Cross-dataset transfer needs alignment_kwargs={'source_X': source rows (same columns "
+                "as X), 'source_coords': one V-axis coordinate per source row}"
+            )
+        xs = np.asarray(source_X, dtype=float)
+        cs = np.asarray(source_coords, dtype=float).reshape(-1)
+        n_in = int(context["n_channels"]) * int(context["n_bands"])
+        if xs.ndim != 2 or xs.shape[1] != n_in:
+            raise ValueError(f"source_X must have shape (n_source, {n_in}) like X, got {xs.shape}")
+        if cs.shape[0] != xs.shape[0] or xs.shape[0] < 2:
+            raise ValueError(
+                f"source_coords must hold one coordinate per source row ({xs.shape[0]}, at least 2), "
+                f"got {cs.shape[0]}"
+            )
+        if not (np.all(np.isfinite(xs)) and np.all(np.isfinite(cs))):
+            raise ValueError("source_X and source_coords must be finite")
+        if cs.std() < _EPS:
+            raise ValueError("source_coords are constant: there is no axis to pretrain on")
+        std = xs.std(0)
+        z = (xs - xs.mean(0)) / np.where(std > 0, std, 1.0)
+        # Not persistent: the source data is an input of the fit, not learned state.
+        self.register_buffer("source_x", torch.as_tensor(z, dtype=torch.float32), persistent=False)
+        self.register_buffer("source_axis", torch.as_tensor((cs - cs.mean()) / cs.std(), dtype=torch.float32),
+                             persistent=False)
+
+    def forward(self, batch):
+        if batch.module is None:
+            raise ValueError("Cross-dataset transfer needs the module to run the source batch")
+        idx = torch.randint(self.source_x.shape[0], (batch.features.shape[0],), device=self.source_x.device)
+        x = self.source_x[idx]
+        module = batch.module
+        if hasattr(module, "input_mean") and hasattr(module, "input_scale"):
+            x = module.input_mean + x * module.input_scale
+        score = self.readout(module.features(x)).squeeze(-1)
+        return ((score - self.source_axis[idx]) ** 2).mean()
 
 
 class UncertaintyWeighted(AxisRegression):

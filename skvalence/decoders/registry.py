@@ -5,25 +5,36 @@ record of what the strategy is (family, one-line description, default weight,
 reference), where it acts (``applied_to``) and how to build its loss module.
 Every name is a valid ``alignment_loss`` of
 :class:`~skvalence.decoders.ValenceNetClassifier`, so
-``GridSearchCV(net, {"alignment_loss": list(ALIGNMENT_LOSSES)})`` runs.
+``GridSearchCV(net, {"alignment_loss": list(ALIGNMENT_LOSSES)})`` runs (a
+strategy with ``requires`` needs those inputs: ``alignment_kwargs`` or a fit
+parameter).
 
 The families follow Radwan et al. (2026, arXiv:2606.00129, "The Saturation
 Regularity"): channel-masked axis losses, class-weighted axis loss, Procrustes,
 RSA, distance-based cross-entropy, multiple LLM axes, auxiliary MSE,
 class- and stimulus-prototype distillation, parameter-efficient heads,
-pretrain-then-finetune, loss-weight scaling and uncertainty-weighted multi-task
-learning, plus standard representation-alignment losses (linear CKA, InfoNCE,
-valence-weighted supervised contrastive, pairwise ranking).
+pretrain-then-finetune, cross-dataset transfer, loss-weight scaling and
+uncertainty-weighted multi-task learning, plus standard representation-alignment
+losses (linear CKA, InfoNCE, valence-weighted supervised contrastive, pairwise
+ranking) and a few variants of our own.
 
-Cross-dataset transfer (pretraining on SEED-V, fine-tuning on FACED) is not a
-loss on one training set, so it is not a registry entry: fit a net on the source
-data, then continue with ``warm_start=True`` on the target data (same channels),
-or transplant ``net.module_`` state with ``load_state_dict``.
+:data:`PAPER_STRATEGIES` names the paper's 25 strategies; every entry says where it
+comes from in ``origin`` (``"paper"``, ``"ours"``, or ``"baseline"`` for ``"none"``)
+and, for the paper's, how it maps to the paper in ``paper_note``. The paper names
+families, not 25 individual settings: its families give 19 strategies, and the
+"loss-weight scaling" family supplies the other six as the auxiliary axis MSE at
+weights 10**(+-0.5, +-1, +-1.5) around the unit weight of ``"axis-mse"`` (our
+reconstruction of the count, stated as such).
+
+Cross-dataset transfer (``"cross-dataset-transfer"``) pretrains the backbone on a
+source dataset's V-axis coordinates passed as ``alignment_kwargs={"source_X": ...,
+"source_coords": ...}`` (same channels and bands as ``X``), then fine-tunes on the
+training data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from skvalence.decoders.alignment import (
@@ -33,6 +44,7 @@ from skvalence.decoders.alignment import (
     MaskedAxisRegression,
     MultiAxisRegression,
     PairwiseRankingLoss,
+    CrossDatasetPretrain,
     PretrainFinetune,
     ProcrustesLoss,
     PrototypeCELoss,
@@ -42,7 +54,7 @@ from skvalence.decoders.alignment import (
     ValenceSupConLoss,
 )
 
-__all__ = ["AlignmentStrategy", "ALIGNMENT_LOSSES", "get_strategy"]
+__all__ = ["AlignmentStrategy", "ALIGNMENT_LOSSES", "PAPER_STRATEGIES", "PAPER_STRATEGY_NOTES", "get_strategy"]
 
 _PAPER = "Radwan et al. (2026), A Shared Valence Axis Across Modern LLMs and Human EEG, arXiv:2606.00129"
 
@@ -74,13 +86,21 @@ class AlignmentStrategy:
         Keyword arguments of ``loss`` that define this strategy.
     requires : tuple of str
         Extra inputs beyond the class target: ``"stimulus"`` (fit param),
-        ``"topography"`` (``alignment_kwargs``), ``"ch_names"``.
+        ``"topography"`` (``alignment_kwargs``), ``"ch_names"``, ``"source"``
+        (``alignment_kwargs`` ``source_X`` and ``source_coords``).
+    origin : str
+        ``"paper"`` for the strategies of :data:`PAPER_STRATEGIES`, ``"ours"`` for
+        the others, ``"baseline"`` for ``"none"``.
+    paper_note : str
+        For a paper strategy, one line saying how it maps to the paper; else empty.
 
     Examples
     --------
     >>> from skvalence.decoders import ALIGNMENT_LOSSES
     >>> ALIGNMENT_LOSSES["rsa"].family
     'representational geometry'
+    >>> ALIGNMENT_LOSSES["rsa"].origin, ALIGNMENT_LOSSES["linear-cka"].origin
+    ('paper', 'ours')
     """
 
     name: str
@@ -92,6 +112,8 @@ class AlignmentStrategy:
     loss: type | None = None
     options: tuple = field(default_factory=tuple)
     requires: tuple = field(default_factory=tuple)
+    origin: str = "ours"
+    paper_note: str = ""
 
     @property
     def needs_target(self):
@@ -128,6 +150,8 @@ def _strategy(*, name, family, description, default_weight, reference, loss=None
 _MASKED = "masked-input features"
 _CARUANA = "Caruana (1997), Multitask learning, Machine Learning 28:41-75"
 _HINTON = "Hinton, Vinyals & Dean (2015), Distilling the knowledge in a neural network, arXiv:1503.02531"
+#: Loss-weight scaling: the axis MSE at 10**(+-0.5, +-1, +-1.5) times its unit weight.
+_WEIGHT_SCALES = (0.03, 0.1, 0.3, 3.0, 10.0, 30.0)
 _ERHAN = "Erhan et al. (2010), Why does unsupervised pre-training help deep learning?, JMLR 11:625-660"
 
 _TABLE = [
@@ -306,12 +330,23 @@ _TABLE = [
         default_weight=1.0, reference=_ERHAN, loss=PretrainFinetune, applied_to="features (scheduled)",
         options={"frozen": False},
     ),
-    # Loss-weight scaling and multi-task weighting.
+    # Cross-dataset transfer.
     _strategy(
-        name="axis-mse-x10", family="loss-weight scaling",
-        description="Axis MSE with a 10x default weight.",
-        default_weight=10.0, reference=_PAPER, loss=AxisRegression,
+        name="cross-dataset-transfer", family="cross-dataset transfer",
+        description="Axis MSE on a source dataset's rows and coordinates (alignment_kwargs source_X, "
+                    "source_coords) for the first 30% of epochs, then cross-entropy on the whole network.",
+        default_weight=1.0, reference=_PAPER, loss=CrossDatasetPretrain,
+        applied_to="source-dataset features (scheduled)", requires=("source",), options={"frozen": False},
     ),
+    # Loss-weight scaling and multi-task weighting.
+    *[
+        _strategy(
+            name=f"axis-mse-x{scale:g}", family="loss-weight scaling",
+            description=f"Axis MSE with a {scale:g}x default weight.",
+            default_weight=scale, reference=_PAPER, loss=AxisRegression,
+        )
+        for scale in _WEIGHT_SCALES
+    ],
     _strategy(
         name="axis-mse-ramp", family="loss-weight scaling",
         description="Axis MSE whose weight ramps linearly from 10% to 100% over the first half of training.",
@@ -327,8 +362,46 @@ _TABLE = [
     ),
 ]
 
+_ANGER = "anger-weighted axis loss (anger is FACED class 0, weighted 3x)"
+#: The paper's strategies, one line each on how the registry entry maps to the paper.
+PAPER_STRATEGY_NOTES = MappingProxyType({
+    "axis-frontal": "channel-masked axis loss: frontal mask",
+    "axis-frontal-alpha-asymmetry": "channel-masked axis loss: frontal alpha asymmetry",
+    "axis-occipital": "channel-masked axis loss: occipital mask",
+    "axis-topo-optimal": "channel-masked axis loss: 'topo-optimal' mask from the tracking weights",
+    "axis-anger-weighted": _ANGER,
+    "procrustes": "Procrustes alignment of class means onto the language-model prototypes",
+    "rsa": "RSA between class-mean and prototype dissimilarity matrices",
+    "distance-ce": "distance-based cross-entropy against the class prototypes",
+    "multi-axis": "multiple LLM axes (one target column per language model)",
+    "axis-mse": "auxiliary MSE on the V-axis coordinate (unit weight)",
+    "class-prototype-distill": "class-prototype distillation",
+    "stimulus-prototype-distill": "stimulus-prototype distillation",
+    "head-full": "parameter-efficient heads: full head",
+    "head-lora": "parameter-efficient heads: LoRA",
+    "head-ia3": "parameter-efficient heads: IA3",
+    "pretrain-frozen": "pretrain-then-finetune on the axis, frozen backbone",
+    "pretrain-unfrozen": "pretrain-then-finetune on the axis, unfrozen backbone",
+    "cross-dataset-transfer": "cross-dataset transfer: pretrain on the other dataset's axis, fine-tune here",
+    **{f"axis-mse-x{scale:g}": f"loss-weight scaling: auxiliary axis MSE at {scale:g}x "
+                               "(our choice of the family's weight grid)"
+       for scale in _WEIGHT_SCALES},
+    "uncertainty-weighted": "uncertainty-weighted multi-task (Kendall et al.)",
+})
+#: The paper's 25 alignment strategies (registry names), in the paper's family order.
+PAPER_STRATEGIES = tuple(PAPER_STRATEGY_NOTES)
+
+
+def _label(entry):
+    if entry.name == "none":
+        return replace(entry, origin="baseline")
+    if entry.name in PAPER_STRATEGY_NOTES:
+        return replace(entry, origin="paper", paper_note=PAPER_STRATEGY_NOTES[entry.name])
+    return replace(entry, origin="ours")
+
+
 #: Alignment strategies by name (read-only).
-ALIGNMENT_LOSSES = MappingProxyType({entry.name: entry for entry in _TABLE})
+ALIGNMENT_LOSSES = MappingProxyType({entry.name: _label(entry) for entry in _TABLE})
 
 
 def get_strategy(name):

@@ -21,8 +21,18 @@ def _data(n=200, seed=0):
     return X, y, stimulus, target
 
 
+def _source(n=120, seed=1):
+    """A second cohort with the same columns, and one coordinate per row."""
+    rng = np.random.default_rng(seed)
+    Xs = rng.normal(size=(n, len(CH) * 5))
+    return Xs, Xs[:, :5].sum(1)
+
+
 def _net(name, target, **kw):
     kwargs = {"topography": np.linspace(0, 1, len(CH))} if name == "axis-topo-optimal" else None
+    if name == "cross-dataset-transfer":
+        source_X, source_coords = _source()
+        kwargs = {"source_X": source_X, "source_coords": source_coords}
     params = dict(module__width=16, module__depth=1, alignment_loss=name, alignment_weight="default",
                   alignment_target=target, alignment_kwargs=kwargs, ch_names=CH, max_epochs=2,
                   batch_size=64, random_state=0)

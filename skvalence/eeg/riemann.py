@@ -1,0 +1,619 @@
+"""Riemannian baselines: filter-bank covariances, per-subject re-centring, tangent space.
+
+The strongest classical cross-subject baseline of the BCI field, built from
+pyriemann's estimators (nothing Riemannian is re-implemented here):
+
+1. :class:`FilterBankCovariances` band-passes raw epochs once per frequency band
+   (the band-pass of :class:`~skvalence.eeg.DEFeatureExtractor` with
+   ``method="filter"``: 4th-order Butterworth, ``scipy.signal.sosfiltfilt``) and
+   estimates one shrunk covariance matrix per epoch and band with
+   :class:`pyriemann.estimation.Covariances`;
+2. :class:`SubjectRecentering` whitens each subject's matrices by the inverse
+   square root of that subject's Riemannian mean
+   (:func:`pyriemann.geometry.mean.mean_riemann`), so every subject's mean becomes
+   the identity. It uses each subject's **own unlabelled** matrices only -- test
+   subjects' included, as in the re-centring literature (Zanini et al., 2018);
+3. :class:`FilterBankTangentSpace` maps each band to its tangent space at the
+   training mean (:class:`pyriemann.tangentspace.TangentSpace`, one per band) and
+   concatenates the bands, for a linear classifier; or
+   :class:`pyriemann.classification.MDM` classifies the block-diagonal stack of
+   the bands by minimum Riemannian distance (the reference).
+
+:func:`make_riemann_pipeline` returns the whole thing as one scikit-learn
+:class:`~sklearn.pipeline.Pipeline`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+from pyriemann.classification import MDM
+from pyriemann.estimation import Covariances
+from pyriemann.geometry.base import invsqrtm
+from pyriemann.geometry.mean import mean_riemann
+from pyriemann.tangentspace import TangentSpace
+from scipy import signal
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._validation import check_groups
+from .bands import check_bands
+from .features import _EpochsReader, _is_epochs, _n_epochs
+
+__all__ = [
+    "FilterBankCovariances",
+    "FilterBankTangentSpace",
+    "SubjectRecentering",
+    "block_diagonal",
+    "make_riemann_pipeline",
+]
+
+_MISSING_GROUPS = ("warn", "ignore", "raise")
+_CLASSIFIERS = ("tangent-space", "mdm")
+#: Epochs processed at once by FilterBankCovariances (bounds peak memory).
+_CHUNK_EPOCHS = 256
+
+
+def _check_spd(covs, where):
+    """Raise a clear ValueError when matrices are not symmetric positive definite."""
+    eig = np.linalg.eigvalsh(covs)
+    bad = ~np.isfinite(eig).all(axis=-1) | (eig[..., 0] <= 1e3 * np.finfo(np.float64).eps * eig[..., -1])
+    if bad.any():
+        n_bad = int(bad.reshape(bad.shape[0], -1).any(axis=1).sum())
+        raise ValueError(
+            f"{where}: {n_bad} covariance matrix(ces) are rank-deficient or singular (too few samples per "
+            "channel, flat or linearly dependent channels, e.g. after average referencing); use a "
+            "shrinkage estimator (estimator='oas' or 'lwf') or drop dependent channels"
+        )
+
+
+class FilterBankCovariances(TransformerMixin, BaseEstimator):
+    """Shrunk covariance matrices of raw epochs, one per frequency band.
+
+    Each epoch is band-passed once per band with a Butterworth filter applied
+    forwards and backwards (``scipy.signal.sosfiltfilt``, zero phase), as
+    :class:`~skvalence.eeg.DEFeatureExtractor` does with ``method="filter"``, and
+    its spatial covariance is estimated by
+    :class:`pyriemann.estimation.Covariances` (a shrinkage estimator by default,
+    so that matrices stay positive definite with few samples per channel).
+
+    Parameters
+    ----------
+    sfreq : float, default=None
+        Sampling rate in Hz. Required for array input; for :class:`mne.Epochs`
+        it is read from ``info`` (if given, it must agree).
+    bands : None, str, mapping or sequence of (name, lo, hi), default=None
+        Frequency bands, see :func:`skvalence.eeg.bands.resolve_bands`; ``None``
+        means the paper's five bands. Each band's upper edge must lie below
+        Nyquist and the band must be at least ``1 / epoch duration`` wide.
+    estimator : str, default="oas"
+        Covariance estimator of :func:`pyriemann.geometry.covariance.covariances`:
+        ``"oas"`` or ``"lwf"`` (shrinkage, recommended), ``"scm"`` (sample
+        covariance, needs clearly more samples than channels), ...
+    filter_order : int, default=4
+        Butterworth order (doubled by the forward-backward pass).
+
+    Attributes
+    ----------
+    sfreq_ : float
+        Sampling rate used.
+    bands_ : dict
+        Resolved bands, ``name -> (lo, hi)``.
+    n_channels_ : int
+        Number of channels seen in ``fit``.
+    n_features_in_ : int
+        Same as ``n_channels_``.
+    ch_names_ : list of str or None
+        Channel names of the Epochs seen in ``fit`` (None for arrays).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((5, 3, 500))
+    >>> FilterBankCovariances(sfreq=250, bands="faced").fit_transform(X).shape
+    (5, 5, 3, 3)
+    """
+
+    def __init__(self, sfreq=None, bands=None, estimator="oas", filter_order=4):
+        self.sfreq = sfreq
+        self.bands = bands
+        self.estimator = estimator
+        self.filter_order = filter_order
+
+    def _check_params(self):
+        order = self.filter_order
+        if isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1:
+            raise ValueError(f"filter_order must be a positive integer, got {order!r}")
+        if not (isinstance(self.estimator, str) or callable(self.estimator)):
+            raise ValueError(f"estimator must be a pyriemann covariance estimator name, got {self.estimator!r}")
+
+    def _validate_array(self, X, reset):
+        shape = X.shape if hasattr(X, "shape") else np.asarray(X).shape
+        if len(shape) != 3:
+            raise ValueError(
+                f"{type(self).__name__} expected (n_epochs, n_channels, n_times) data or mne.Epochs, got "
+                f"{len(shape)}-D input of shape {tuple(shape)}"
+            )
+        if not reset and shape[1] != self.n_channels_:
+            raise ValueError(f"X has {shape[1]} channels, but {type(self).__name__} was fitted with {self.n_channels_}")
+        return validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float64, ensure_all_finite=True)
+
+    def _epochs_meta(self, epochs):
+        sfreq = float(epochs.info["sfreq"])
+        if self.sfreq is not None and not math.isclose(float(self.sfreq), sfreq, rel_tol=1e-9):
+            raise ValueError(f"sfreq={self.sfreq} disagrees with the Epochs' info['sfreq'] = {sfreq:g} Hz")
+        return sfreq, list(epochs.ch_names), len(epochs.times)
+
+    def _check_duration(self, sfreq, n_times):
+        if n_times < 2:
+            raise ValueError(f"Epochs of {n_times} sample(s) are too short to estimate a covariance")
+        # A band narrower than the epoch's frequency resolution cannot be resolved.
+        return check_bands(self.bands, sfreq, window=n_times / float(sfreq))
+
+    def fit(self, X, y=None):
+        """Check the input and the bands and record the channel layout.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, n_channels, n_times) or mne.Epochs
+            Raw EEG epochs.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FilterBankCovariances
+        """
+        self._check_params()
+        if _is_epochs(X):
+            sfreq, ch_names, n_times = self._epochs_meta(X)
+            self.n_features_in_ = len(ch_names)
+        else:
+            X = self._validate_array(X, reset=True)
+            if self.sfreq is None:
+                raise ValueError("sfreq is required for array input (only mne.Epochs carry their own)")
+            sfreq, ch_names, n_times = self.sfreq, None, X.shape[2]
+        self.bands_ = self._check_duration(sfreq, n_times)
+        self.sfreq_ = float(sfreq)
+        self.n_channels_ = self.n_features_in_
+        self.ch_names_ = ch_names
+        return self
+
+    def transform(self, X):
+        """Band-pass each epoch per band and estimate its covariance matrices.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, n_channels, n_times) or mne.Epochs
+            Raw EEG epochs with the channels seen in ``fit``.
+
+        Returns
+        -------
+        covs : ndarray of shape (n_epochs, n_bands, n_channels, n_channels)
+            One symmetric positive definite matrix per epoch and band.
+        """
+        check_is_fitted(self)
+        self._check_params()
+        if _is_epochs(X):
+            sfreq, names, n_times = self._epochs_meta(X)
+            if not math.isclose(sfreq, self.sfreq_, rel_tol=1e-9):
+                raise ValueError(f"Epochs sampled at {sfreq:g} Hz, but the estimator was fitted at {self.sfreq_:g} Hz")
+            if len(names) != self.n_channels_ or (self.ch_names_ is not None and names != self.ch_names_):
+                raise ValueError(
+                    f"Epochs channels {names} differ from those seen in fit {self.ch_names_ or self.n_channels_}; "
+                    "pick and order them as in fit"
+                )
+            n_epochs, reader = _n_epochs(X), _EpochsReader(X)
+        else:
+            X = self._validate_array(X, reset=False)
+            n_epochs, n_times = X.shape[0], X.shape[2]
+
+            def reader(start, stop):
+                return X[start:stop]
+
+        self._check_duration(self.sfreq_, n_times)
+        sos_list = []
+        for lo, hi in self.bands_.values():
+            edges, kind = ([lo, hi], "bandpass") if lo > 0 else (hi, "lowpass")
+            sos_list.append(signal.butter(self.filter_order, edges, btype=kind, fs=self.sfreq_, output="sos"))
+        covariances = Covariances(estimator=self.estimator)
+        out = np.empty((n_epochs, len(sos_list), self.n_channels_, self.n_channels_))
+        for start in range(0, n_epochs, _CHUNK_EPOCHS):
+            stop = min(start + _CHUNK_EPOCHS, n_epochs)
+            data = np.asarray(reader(start, stop), dtype=np.float64)
+            for b, sos in enumerate(sos_list):
+                padlen = min(3 * (2 * len(sos) + 1), n_times - 1)
+                filtered = signal.sosfiltfilt(sos, data, axis=-1, padlen=padlen)
+                out[start:stop, b] = covariances.transform(filtered)
+        _check_spd(out, type(self).__name__)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = False
+        return tags
+
+
+def _as_matrices(X, owner):
+    """``X`` as float64 ``(n, n_bands, c, c)`` (a 3-D stack is one band), checked finite and square."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim not in (3, 4) or X.shape[-1] != X.shape[-2]:
+        raise ValueError(
+            f"{owner} expected covariance matrices of shape (n_epochs, n_channels, n_channels) or "
+            f"(n_epochs, n_bands, n_channels, n_channels), got shape {X.shape}"
+        )
+    if not np.isfinite(X).all():
+        raise ValueError(f"{owner}: input contains NaN or infinity")
+    return X if X.ndim == 4 else X[:, np.newaxis]
+
+
+class SubjectRecentering(TransformerMixin, BaseEstimator):
+    """Re-centre each subject's covariance matrices to the identity.
+
+    For each subject (one value of ``groups``) and band, the Riemannian mean
+    ``M`` of that subject's matrices (:func:`pyriemann.geometry.mean.mean_riemann`)
+    is computed and every matrix ``C`` of the subject becomes
+    ``M^{-1/2} C M^{-1/2}``, so the subject's mean is the identity. This is the
+    re-centring of Zanini et al. (2018) (:class:`pyriemann.transfer.TLCenter`),
+    done per subject at both fit and transform time.
+
+    **Data used.** The mean of a subject is computed from that subject's own
+    matrices only, without labels: a training subject from its training rows, a
+    test subject from its *own unlabelled test rows* (the one computation that
+    sees test data, as in the literature). No information crosses from one
+    subject to another and ``y`` is never read, so applying the step before a
+    subject-wise split is equivalent to applying it inside each fold.
+
+    ``groups`` reaches the step through scikit-learn's metadata routing (``fit``
+    and ``transform`` request it by default, as
+    :class:`~skvalence.eeg.SubjectStandardScaler` does): with
+    ``sklearn.set_config(enable_metadata_routing=True)`` a Pipeline forwards
+    ``groups=`` from ``fit`` / ``predict`` / ``score``; ``cross_val_score`` and
+    ``GridSearchCV`` with their default scoring (the Pipeline's ``score``)
+    route the test rows' ``groups`` too. Named scorers (``scoring="..."``)
+    call ``predict`` without metadata; then all rows of the call are
+    re-centred together as if they were one subject -- exact when a test fold
+    holds one subject -- and, by default, a warning says so
+    (``missing_groups``).
+
+    Parameters
+    ----------
+    missing_groups : {"warn", "ignore", "raise"}, default="warn"
+        When ``groups`` is None: re-centre all rows as one group with a
+        warning, silently, or raise a ValueError.
+    tol : float, default=1e-8
+        Tolerance of the Riemannian mean's fixed-point iterations.
+    maxiter : int, default=50
+        Maximum iterations of the Riemannian mean.
+
+    Attributes
+    ----------
+    n_channels_ : int
+        Matrix size seen in ``fit``.
+    n_bands_ : int
+        Number of bands seen in ``fit`` (1 for a 3-D stack).
+    n_groups_ : int
+        Number of subjects seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyriemann.datasets import make_matrices
+    >>> covs = make_matrices(20, 3, "spd", rs=0)
+    >>> groups = np.repeat([0, 1], 10)
+    >>> Z = SubjectRecentering().fit_transform(covs, groups=groups)
+    >>> from pyriemann.geometry.mean import mean_riemann
+    >>> np.allclose(mean_riemann(Z[groups == 1]), np.eye(3), atol=1e-6)
+    True
+    """
+
+    __metadata_request__fit = {"groups": True}
+    __metadata_request__transform = {"groups": True}
+
+    def __init__(self, missing_groups="warn", tol=1e-8, maxiter=50):
+        self.missing_groups = missing_groups
+        self.tol = tol
+        self.maxiter = maxiter
+
+    def _check_params(self):
+        if self.missing_groups not in _MISSING_GROUPS:
+            raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {self.missing_groups!r}")
+
+    def _groups(self, groups, n, method):
+        if groups is not None:
+            return check_groups(groups, n, owner=type(self).__name__)
+        if self.missing_groups == "raise":
+            check_groups(None, owner=type(self).__name__)  # raises the routing advice
+        if self.missing_groups == "warn":
+            warnings.warn(
+                f"SubjectRecentering.{method}: no `groups` given; re-centring all {n} rows together as one "
+                "subject (enable metadata routing and pass groups=... for per-subject re-centring)",
+                UserWarning,
+                stacklevel=3,
+            )
+        return np.zeros(n, dtype=int)
+
+    def _recentre(self, X, groups):
+        out = np.empty_like(X)
+        ids, inverse = np.unique(groups, return_inverse=True)
+        for g in range(len(ids)):
+            rows = np.flatnonzero(inverse == g)
+            if len(rows) < 2:
+                raise ValueError(
+                    f"SubjectRecentering: subject {ids[g]!r} has {len(rows)} epoch; re-centring needs at least 2 "
+                    "epochs per subject (one epoch would be mapped to the identity)"
+                )
+            for b in range(X.shape[1]):
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Convergence not reached")
+                    mean = mean_riemann(X[rows, b], tol=self.tol, maxiter=self.maxiter)
+                whitener = invsqrtm(mean)
+                out[rows, b] = whitener @ X[rows, b] @ whitener
+        return out
+
+    def fit(self, X, y=None, groups=None):
+        """Check the matrices and record their layout (``y`` is ignored).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+        y : None
+            Ignored: re-centring uses no labels.
+        groups : array-like of shape (n_epochs,)
+            Subject of each row.
+
+        Returns
+        -------
+        self : SubjectRecentering
+        """
+        self._check_params()
+        X4 = _as_matrices(X, type(self).__name__)
+        groups = self._groups(groups, X4.shape[0], "fit")
+        self.n_bands_, self.n_channels_ = X4.shape[1], X4.shape[2]
+        self.n_groups_ = int(np.unique(groups).size)
+        return self
+
+    def transform(self, X, groups=None):
+        """Re-centre each subject's matrices with that subject's own Riemannian mean.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices, as in ``fit``.
+        groups : array-like of shape (n_epochs,), default=None
+            Subject of each row (see ``missing_groups`` when None).
+
+        Returns
+        -------
+        X_new : ndarray, same shape as ``X``
+        """
+        check_is_fitted(self)
+        self._check_params()
+        X4 = _as_matrices(X, type(self).__name__)
+        if X4.shape[1:3] != (self.n_bands_, self.n_channels_):
+            raise ValueError(
+                f"SubjectRecentering was fitted on {self.n_bands_} band(s) of {self.n_channels_}x{self.n_channels_} "
+                f"matrices, got shape {np.shape(X)}"
+            )
+        groups = self._groups(groups, X4.shape[0], "transform")
+        out = self._recentre(X4, groups)
+        return out if np.ndim(X) == 4 else out[:, 0]
+
+    def fit_transform(self, X, y=None, groups=None):
+        """Fit, then re-centre each subject of ``X`` (``groups`` goes to both).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+        y : None
+            Ignored.
+        groups : array-like of shape (n_epochs,)
+            Subject of each row.
+
+        Returns
+        -------
+        X_new : ndarray, same shape as ``X``
+        """
+        self._check_params()
+        X4 = _as_matrices(X, type(self).__name__)
+        groups = self._groups(groups, X4.shape[0], "fit")
+        self.fit(X, groups=groups)  # groups resolved above: at most one warning
+        out = self._recentre(X4, groups)
+        return out if np.ndim(X) == 4 else out[:, 0]
+
+
+class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
+    """One :class:`pyriemann.tangentspace.TangentSpace` per band, concatenated.
+
+    Parameters
+    ----------
+    metric : str, default="riemann"
+        Metric of the reference mean and of the logarithmic map (see
+        :class:`~pyriemann.tangentspace.TangentSpace`).
+
+    Attributes
+    ----------
+    tangent_spaces_ : list of TangentSpace
+        The fitted tangent space of each band.
+
+    Examples
+    --------
+    >>> from pyriemann.datasets import make_matrices
+    >>> covs = make_matrices(8, 3, "spd", rs=0)
+    >>> FilterBankTangentSpace().fit_transform(np.stack([covs, covs], axis=1)).shape
+    (8, 12)
+    """
+
+    def __init__(self, metric="riemann"):
+        self.metric = metric
+
+    def fit(self, X, y=None):
+        """Fit one tangent space (reference = training mean) per band.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FilterBankTangentSpace
+        """
+        X = _as_matrices(X, type(self).__name__)
+        self.tangent_spaces_ = [TangentSpace(metric=self.metric).fit(X[:, b]) for b in range(X.shape[1])]
+        return self
+
+    def transform(self, X):
+        """Tangent vectors of every band, band-major.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices, as in ``fit``.
+
+        Returns
+        -------
+        T : ndarray of shape (n_epochs, n_bands * n_channels * (n_channels + 1) / 2)
+        """
+        check_is_fitted(self)
+        X = _as_matrices(X, type(self).__name__)
+        if X.shape[1] != len(self.tangent_spaces_):
+            raise ValueError(f"Expected {len(self.tangent_spaces_)} band(s), got {X.shape[1]}")
+        return np.concatenate([ts.transform(X[:, b]) for b, ts in enumerate(self.tangent_spaces_)], axis=1)
+
+
+def block_diagonal(X):
+    """Stack the bands of ``(n, n_bands, c, c)`` matrices into ``(n, n_bands * c, n_bands * c)`` blocks.
+
+    The Riemannian distance between two block-diagonal matrices is the root sum
+    of squares of the per-band distances, and the Riemannian mean of
+    block-diagonal matrices is block-diagonal with the per-band means, so
+    :class:`pyriemann.classification.MDM` on the stack is the filter-bank MDM.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+        Matrices.
+
+    Returns
+    -------
+    B : ndarray of shape (n_epochs, n_bands * n_channels, n_bands * n_channels)
+
+    Examples
+    --------
+    >>> block_diagonal(np.ones((2, 3, 2, 2))).shape
+    (2, 6, 6)
+    """
+    X = _as_matrices(X, "block_diagonal")
+    n, n_bands, c, _ = X.shape
+    out = np.zeros((n, n_bands * c, n_bands * c))
+    for b in range(n_bands):
+        out[:, b * c : (b + 1) * c, b * c : (b + 1) * c] = X[:, b]
+    return out
+
+
+def make_riemann_pipeline(
+    sfreq=None,
+    bands=None,
+    *,
+    classifier="tangent-space",
+    shrinkage="oas",
+    recentre=True,
+    C=1.0,
+    metric="riemann",
+    filter_order=4,
+    missing_groups="warn",
+):
+    """Riemannian baseline as one scikit-learn Pipeline.
+
+    Steps: ``"covariances"`` (:class:`FilterBankCovariances`, one shrunk
+    covariance per band), ``"recentering"`` (:class:`SubjectRecentering`, each
+    subject's Riemannian mean to the identity, computed from **that subject's
+    own unlabelled data only -- test subjects' included**), then either
+    ``"tangent_space"`` (:class:`FilterBankTangentSpace`) and ``"classifier"``
+    (:class:`~sklearn.linear_model.LogisticRegression`), or ``"block_diagonal"``
+    and ``"classifier"`` (:class:`pyriemann.classification.MDM`, the
+    minimum-distance reference).
+
+    Pass ``groups`` (subject ids) through metadata routing: with
+    ``sklearn.set_config(enable_metadata_routing=True)``, ``pipe.fit(X, y,
+    groups=...)``, ``cross_val_score(pipe, X, y, params={"groups": ...})`` and
+    ``GridSearchCV(...).fit(X, y, groups=...)`` route them to the re-centring
+    step, at fit and (with the default scoring) at test time. Named scorers
+    (``scoring="..."``) call ``predict`` without ``groups``; the test rows
+    are then re-centred together (see :class:`SubjectRecentering`), which is
+    exact when each test fold holds one subject.
+
+    Parameters
+    ----------
+    sfreq : float, default=None
+        Sampling rate in Hz (required for arrays; read from :class:`mne.Epochs`).
+    bands : None, str, mapping or sequence of (name, lo, hi), default=None
+        Frequency bands (see :func:`skvalence.eeg.bands.resolve_bands`); None is
+        the paper's five DE bands.
+    classifier : {"tangent-space", "mdm"}, default="tangent-space"
+        Tangent space + logistic regression, or minimum distance to mean.
+    shrinkage : str, default="oas"
+        Covariance estimator of :class:`pyriemann.estimation.Covariances`
+        (``"oas"``, ``"lwf"``, or ``"scm"`` for none).
+    recentre : bool, default=True
+        Whether to re-centre per subject; False replaces the step with
+        ``"passthrough"`` (for comparisons).
+    C : float, default=1.0
+        Inverse regularisation of the logistic regression (tangent space only).
+    metric : str, default="riemann"
+        Metric of the tangent space or of MDM.
+    filter_order : int, default=4
+        Butterworth order of the band-pass filters.
+    missing_groups : {"warn", "ignore", "raise"}, default="warn"
+        Behaviour of the re-centring step when ``groups`` is not given.
+
+    Returns
+    -------
+    pipe : sklearn.pipeline.Pipeline
+        Unfitted; input ``(n_epochs, n_channels, n_times)`` arrays or
+        :class:`mne.Epochs`.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.model_selection import GroupKFold, cross_val_score
+    >>> from skvalence.datasets import make_faced_like
+    >>> data = make_faced_like(n_subjects=3, kind="raw", window_seconds=2, random_state=0, verbose=0)
+    >>> X, y, subject = data.X[::12, :6], data.y[::12], data.subject[::12]  # a quick subset
+    >>> pipe = make_riemann_pipeline(data.sfreq, bands="faced", missing_groups="ignore")
+    >>> list(pipe.named_steps)
+    ['covariances', 'recentering', 'tangent_space', 'classifier']
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     scores = cross_val_score(pipe, X, y, cv=GroupKFold(3), params={"groups": subject})
+    >>> scores.shape
+    (3,)
+    """
+    if classifier not in _CLASSIFIERS:
+        raise ValueError(f"classifier must be one of {_CLASSIFIERS}, got {classifier!r}")
+    steps = [
+        ("covariances", FilterBankCovariances(sfreq=sfreq, bands=bands, estimator=shrinkage, filter_order=filter_order)),
+        ("recentering", SubjectRecentering(missing_groups=missing_groups) if recentre else "passthrough"),
+    ]
+    if classifier == "tangent-space":
+        steps += [
+            ("tangent_space", FilterBankTangentSpace(metric=metric)),
+            ("classifier", LogisticRegression(C=C, max_iter=1000)),
+        ]
+    else:
+        steps += [("block_diagonal", FunctionTransformer(block_diagonal)), ("classifier", MDM(metric=metric))]
+    return Pipeline(steps)
+
