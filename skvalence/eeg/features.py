@@ -163,6 +163,15 @@ class _FFTPlan:
         return power
 
 
+def _epochs_input_tags(tags):
+    """scikit-learn tags of a transformer of unlabelled epochs: 3-D input, no NaN, no target."""
+    tags.input_tags.two_d_array = False
+    tags.input_tags.three_d_array = True
+    tags.input_tags.allow_nan = False
+    tags.target_tags.required = False
+    return tags
+
+
 class DEFeatureExtractor(TransformerMixin, BaseEstimator):
     """Differential-entropy features per channel and frequency band.
 
@@ -522,11 +531,7 @@ class DEFeatureExtractor(TransformerMixin, BaseEstimator):
         return np.asarray([f"{ch}_{band}" for ch in names for band in self.bands_], dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.target_tags.required = False
+        tags = _epochs_input_tags(super().__sklearn_tags__())
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags
 

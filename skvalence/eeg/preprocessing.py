@@ -25,6 +25,25 @@ __all__ = ["SubjectStandardScaler"]
 _MISSING_GROUPS = ("warn", "ignore", "raise")
 
 
+def check_missing_groups(policy):
+    """Refuse a ``missing_groups`` value other than "warn", "ignore" or "raise"."""
+    if policy not in _MISSING_GROUPS:
+        raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {policy!r}")
+
+
+def missing_groups_fallback(policy, owner, fallback):
+    """Apply a per-subject transformer's ``missing_groups`` policy when no ``groups`` came.
+
+    "raise" raises the routing advice of :func:`~skvalence.utils._validation.check_groups`;
+    "warn" warns that ``fallback`` (what the transformer does instead) happens; "ignore"
+    does nothing.
+    """
+    if policy == "raise":
+        check_groups(None, owner=owner)
+    if policy == "warn":
+        warnings.warn(f"{owner}: no `groups` given; {fallback}", UserWarning, stacklevel=3)
+
+
 def _pow2_exponents(X):
     """Per column, the exponent ``e`` of the power of two just above ``max |X[:, j]|`` (0 for zero columns)."""
     peak = np.max(np.abs(X), axis=0) if X.shape[0] else np.zeros(X.shape[1])
@@ -110,8 +129,7 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self.missing_groups = missing_groups
 
     def _validate_params_here(self):
-        if self.missing_groups not in _MISSING_GROUPS:
-            raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {self.missing_groups!r}")
+        check_missing_groups(self.missing_groups)
         check_scalar(self.eps, "eps", numbers.Real)  # TypeError naming the parameter
         if not (math.isfinite(self.eps) and self.eps >= 0):
             raise ValueError(f"eps must be a non-negative number, got {self.eps!r}")
@@ -182,15 +200,9 @@ class SubjectStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False, copy=True)
         if groups is None:
-            if self.missing_groups == "raise":
-                raise ValueError("SubjectStandardScaler.transform needs `groups` (missing_groups='raise')")
-            if self.missing_groups == "warn":
-                warnings.warn(
-                    "SubjectStandardScaler: no `groups` given to transform; scaling with the pooled "
-                    "statistics of the training rows instead of per-subject statistics",
-                    UserWarning,
-                    stacklevel=2,
-                )
+            missing_groups_fallback(self.missing_groups, "SubjectStandardScaler.transform",
+                                    "scaling with the pooled statistics of the training rows instead of "
+                                    "per-subject statistics")
             return (X - self.mean_) / self.scale_
         groups = check_groups(groups, X.shape[0])
         _, inverse = np.unique(groups, return_inverse=True)

@@ -44,7 +44,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._validation import check_groups
 from .bands import check_bands
-from .features import _EpochsReader, _is_epochs, _n_epochs
+from .features import _EpochsReader, _epochs_input_tags, _is_epochs, _n_epochs
+from .preprocessing import check_missing_groups, missing_groups_fallback
 
 __all__ = [
     "FilterBankCovariances",
@@ -54,7 +55,6 @@ __all__ = [
     "make_riemann_pipeline",
 ]
 
-_MISSING_GROUPS = ("warn", "ignore", "raise")
 _CLASSIFIERS = ("tangent-space", "mdm")
 #: Epochs processed at once by FilterBankCovariances (bounds peak memory).
 _CHUNK_EPOCHS = 256
@@ -235,12 +235,7 @@ class FilterBankCovariances(TransformerMixin, BaseEstimator):
         return out
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = False
-        tags.target_tags.required = False
-        return tags
+        return _epochs_input_tags(super().__sklearn_tags__())
 
 
 def _as_matrices(X, owner):
@@ -325,21 +320,14 @@ class SubjectRecentering(TransformerMixin, BaseEstimator):
         self.maxiter = maxiter
 
     def _check_params(self):
-        if self.missing_groups not in _MISSING_GROUPS:
-            raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {self.missing_groups!r}")
+        check_missing_groups(self.missing_groups)
 
     def _groups(self, groups, n, method):
         if groups is not None:
             return check_groups(groups, n, owner=type(self).__name__)
-        if self.missing_groups == "raise":
-            check_groups(None, owner=type(self).__name__)  # raises the routing advice
-        if self.missing_groups == "warn":
-            warnings.warn(
-                f"SubjectRecentering.{method}: no `groups` given; re-centring all {n} rows together as one "
-                "subject (enable metadata routing and pass groups=... for per-subject re-centring)",
-                UserWarning,
-                stacklevel=3,
-            )
+        missing_groups_fallback(self.missing_groups, f"SubjectRecentering.{method}",
+                                f"re-centring all {n} rows together as one subject (enable metadata "
+                                "routing and pass groups=... for per-subject re-centring)")
         return np.zeros(n, dtype=int)
 
     def _recentre(self, X, groups):
