@@ -93,10 +93,29 @@ def _one_sample_p(deltas, null_mean, alternative, test, n_resamples, random_stat
     return float(res.pvalue)
 
 
-def _degenerate_p(mean, null_mean, alternative):
-    """p-value when every delta is the same: the limit of the test, 0 if the alternative holds, else 1."""
+#: deltas whose standard deviation is below this share of their scale are "all equal" (rounding noise)
+_EQUAL_RTOL = 1e-12
+
+
+def _all_equal(deltas, *scale_from):
+    """True when the deltas differ only by rounding (relative to the magnitude of the inputs)."""
+    scale = max([1.0] + [float(np.max(np.abs(v))) for v in scale_from])
+    return float(np.std(deltas, ddof=1)) <= _EQUAL_RTOL * scale
+
+
+def _degenerate_p(mean, null_mean, alternative, n):
+    """p-value when all ``n`` deltas are equal: the exact sign-flip p-value.
+
+    Every test here is then undefined (t is infinite) or reduces to the sign-flip
+    permutation test, whose p-value is ``1 / 2**n`` (one-sided) or ``2 / 2**n``
+    (two-sided) when the alternative holds and 1 otherwise, the same as
+    :func:`scipy.stats.wilcoxon` and :func:`scipy.stats.permutation_test` give. Never
+    0: ``n`` identical deltas cannot be more convincing than ``n`` deltas of one sign.
+    """
     holds = {"two-sided": mean != null_mean, "greater": mean > null_mean, "less": mean < null_mean}[alternative]
-    return 0.0 if holds else 1.0
+    if not holds:
+        return 1.0
+    return float(min(1.0, (2.0 if alternative == "two-sided" else 1.0) / 2.0**n))
 
 
 def margin_tests(deltas, margin, *, test="ttest", n_resamples=9999, random_state=None):
@@ -143,9 +162,9 @@ def margin_tests(deltas, margin, *, test="ttest", n_resamples=9999, random_state
     _check_test(test, n_resamples)
     d = _vector(deltas, "deltas")
     mean = float(d.mean())
-    if float(d.std(ddof=1)) == 0:
-        p_sup = _degenerate_p(mean, margin, "less")
-        p_inf = _degenerate_p(mean, -margin, "greater")
+    if _all_equal(d, d):
+        p_sup = _degenerate_p(mean, margin, "less", d.shape[0])
+        p_inf = _degenerate_p(mean, -margin, "greater", d.shape[0])
     else:
         p_sup = _one_sample_p(d, margin, "less", test, n_resamples, random_state)
         p_inf = _one_sample_p(d, -margin, "greater", test, n_resamples, random_state)
@@ -224,10 +243,10 @@ def paired_comparison(a, b, *, test="ttest", alternative="two-sided", confidence
     deltas = b - a
     mean = float(deltas.mean())
     sd = float(deltas.std(ddof=1))
-    if sd == 0:
-        # Identical deltas: the tests are undefined; report the limit honestly.
+    if _all_equal(deltas, a, b):
+        # Identical deltas: t is undefined; the p-value is the exact sign-flip one (never 0).
         statistic = 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
-        p_value = _degenerate_p(mean, 0.0, alternative)
+        p_value = _degenerate_p(mean, 0.0, alternative, deltas.shape[0])
         ci = (mean, mean)
         dz = 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
     else:

@@ -5,17 +5,11 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from importlib import metadata
+
+from ._fingerprint import package_version
 
 _PACKAGES = ("skvalence", "numpy", "scipy", "scikit-learn", "torch", "skorch", "transformers",
              "mne", "joblib", "matplotlib")
-
-
-def _version(name):
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def _device_entries(context):
@@ -37,7 +31,7 @@ def build_manifest(context, records, elapsed):
         "command": " ".join(sys.argv),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {name: _version(name) for name in _PACKAGES},
+        "packages": {name: package_version(name) for name in _PACKAGES},
         "profile": context.profile,
         "random_state": context.random_state,
         **_device_entries(context),

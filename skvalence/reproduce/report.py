@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..utils._io import atomic_write_text
 
-__all__ = ["paragraph", "heading", "note", "table", "validate_blocks", "figure_problem",
+__all__ = ["paragraph", "heading", "note", "table", "validate_blocks", "figure_name_problem", "figure_problem",
            "render_report", "write_report", "FIGURE_NAME"]
 
 #: What a figure name may look like: a plain PNG file name, no folders.
@@ -112,6 +112,16 @@ def validate_blocks(blocks):
 
 
 # --------------------------------------------------------------------------- figures
+def figure_name_problem(figures_dir, name):
+    """Why ``name`` is not a plain PNG file name resolving inside ``figures_dir``, or None."""
+    if not isinstance(name, str) or not FIGURE_NAME.match(name) or name.startswith("."):
+        return f"figure name {name!r} is not a plain .png file name"
+    root = Path(figures_dir).resolve()
+    if (root / name).resolve().parent != root:
+        return f"figure {name!r} resolves outside {root}"
+    return None
+
+
 def figure_problem(figures_dir, name):
     """Why the figure ``name`` cannot be embedded, or None when it is a readable PNG.
 
@@ -119,12 +129,10 @@ def figure_problem(figures_dir, name):
     followed) to a regular, non-empty file inside ``figures_dir``, starting with the PNG
     signature, ending with the IEND chunk, and whose chunks check out.
     """
-    if not isinstance(name, str) or not FIGURE_NAME.match(name) or name.startswith("."):
-        return f"figure name {name!r} is not a plain .png file name"
-    root = Path(figures_dir).resolve()
-    path = (root / name).resolve()
-    if path.parent != root:
-        return f"figure {name!r} resolves outside {root}"
+    problem = figure_name_problem(figures_dir, name)
+    if problem is not None:
+        return problem
+    path = (Path(figures_dir).resolve() / name).resolve()
     if not path.is_file():
         return f"figure {name!r} is missing"
     size = path.stat().st_size

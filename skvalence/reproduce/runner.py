@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import time
 import uuid
 from pathlib import Path
@@ -37,7 +38,7 @@ from ..utils._validation import jsonable
 from ._fingerprint import describe_changes, results_digest
 from .errors import ReproduceError, RunLockedError, StoredResultError
 from .manifest import build_manifest
-from .report import FIGURE_NAME, figure_problem, validate_blocks, write_report
+from .report import figure_name_problem, figure_problem, validate_blocks, write_report
 
 __all__ = ["run_steps", "write_json_atomic", "load_step_record", "OutputLock", "LOCK_NAME"]
 
@@ -139,8 +140,8 @@ class OutputLock:
         pid = holder.get("pid")
         if holder.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool):
             return None  # another machine (shared folder): cannot tell, assume live
-        if pid == os.getpid() and holder.get("token") != (self.info or {}).get("token"):
-            return None  # this very process, another thread's run
+        # Our own pid counts as alive only with our start time (another thread's run); with
+        # another start time it is a dead run whose pid this process reuses (a restarted container).
         if _pid_alive(pid, holder.get("proc_start")):
             return None
         return f"process {pid} is no longer running"
@@ -161,7 +162,9 @@ class OutputLock:
                 current = self._read()
             except FileNotFoundError:
                 return True
-            if current == holder:  # still the same stale lock, not one a faster taker just made
+            # Still the same stale lock, not one a faster taker just made (an empty one being
+            # written now reads as None like the stale unreadable one, but is not old).
+            if current == holder and self._stale(current) is not None:
                 with contextlib.suppress(FileNotFoundError):
                     self.path.unlink()
                 self.log(f"taking over the lock of {self._describe(holder)}: {why} ({self.path})")
@@ -229,13 +232,12 @@ _RECORD_TYPES = {"name": str, "title": str, "fingerprint": dict, "results": dict
                  "figures": list, "wall_time_s": (int, float), "finished_at": str}
 
 
-def _check_figure_name(name, figures_dir):
-    if not isinstance(name, str) or not FIGURE_NAME.match(name) or name.startswith("."):
-        return f"figure {name!r} is not a plain .png file name"
-    root = Path(figures_dir).resolve()
-    if (root / name).resolve().parent != root:
-        return f"figure {name!r} resolves outside {root}"
-    return None
+def _section_problem(blocks, figures, figures_dir):
+    """What is wrong with a report section (blocks, figure names), or None."""
+    problem = validate_blocks(blocks)
+    if problem is None:
+        problem = next(filter(None, (figure_name_problem(figures_dir, f) for f in figures)), None)
+    return problem
 
 
 def load_step_record(path, name, figures_dir):
@@ -244,13 +246,16 @@ def load_step_record(path, name, figures_dir):
     Raises
     ------
     StoredResultError
-        If the file is unreadable, not JSON, or breaks the schema: required keys and
+        If the file is not a regular file, unreadable, not JSON, or breaks the schema: required keys and
         types, ``name`` equal to the file's stem, well-formed blocks, and figures that
         are plain ``.png`` names resolving inside ``figures_dir``.
     """
     path = Path(path)
     try:
-        if path.stat().st_size > _MAX_STEP_FILE:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
+            raise StoredResultError(f"{path}: not a regular file")
+        if info.st_size > _MAX_STEP_FILE:
             raise StoredResultError(f"{path}: larger than {_MAX_STEP_FILE} bytes")
         with open(path, encoding="utf-8") as fh:
             record = json.load(fh)
@@ -266,9 +271,7 @@ def load_step_record(path, name, figures_dir):
         raise StoredResultError(f"{path}: names step {record['name']!r}, expected {name!r}")
     if not (record["wall_time_s"] >= 0 and record["wall_time_s"] != float("inf")):
         raise StoredResultError(f"{path}: 'wall_time_s' is not a finite non-negative number")
-    problem = validate_blocks(record["blocks"])
-    if problem is None:
-        problem = next(filter(None, (_check_figure_name(f, figures_dir) for f in record["figures"])), None)
+    problem = _section_problem(record["blocks"], record["figures"], figures_dir)
     if problem is not None:
         raise StoredResultError(f"{path}: {problem}")
     return {key: record[key] for key in _RECORD_TYPES}
@@ -440,9 +443,7 @@ def _compute(context, step, fingerprint):
     started = time.perf_counter()
     with context.parallel():
         output = step.run(context)
-    problem = validate_blocks(jsonable(list(output.blocks)))
-    if problem is None:
-        problem = next(filter(None, (_check_figure_name(f, context.figures_dir) for f in output.figures)), None)
+    problem = _section_problem(jsonable(list(output.blocks)), list(output.figures), context.figures_dir)
     if problem is not None:
         raise TypeError(f"step {step.name!r} returned a malformed report section: {problem}")
     record = jsonable({

@@ -11,10 +11,25 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 __all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text", "atomic_write_json"]
+
+
+def _create_temporary(path):
+    """Create ``.<name>.<random>.tmp`` beside ``path``; return ``(fd, name)``.
+
+    Unlike :func:`tempfile.mkstemp` (always mode 0600), the file gets the mode a plain
+    ``open`` would give it (0666 less the umask), so the renamed output is as readable.
+    """
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 @contextlib.contextmanager
@@ -38,7 +53,7 @@ def atomic_open(path, mode="wb", encoding=None):
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     try:
         kwargs = {} if mode == "wb" else {"encoding": encoding or "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as fh:

@@ -43,7 +43,27 @@ def test_paired_wilcoxon_and_degenerate_cases():
     same = paired_comparison(a, a)
     assert same["p_value"] == 1.0 and same["cohens_dz"] == 0.0
     shifted = paired_comparison(a, a + 1)
-    assert shifted["p_value"] == 0.0 and shifted["mean_delta"] == pytest.approx(1.0)
+    # identical deltas: the exact sign-flip p (2 of 2**10 flips as extreme), never 0
+    assert shifted["p_value"] == 2 / 2**10 and shifted["mean_delta"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("test", ["ttest", "wilcoxon", "permutation"])
+def test_identical_deltas_never_give_p_zero(test):
+    """Three identical deltas cannot be significant: the sign-flip floor is 2/8 (two-sided), 1/8 (one-sided).
+
+    Before the fix the degenerate path returned p = 0 for every test, while the same
+    deltas with rounding noise went through the Wilcoxon / permutation test (p = 0.25).
+    """
+    a = np.array([0.5, 0.6, 0.7])
+    for b in (a - 0.03, np.full(3, 0.47) + [0.0, 0.1, 0.2]):  # exactly equal deltas / equal up to rounding
+        res = paired_comparison(a, b, test=test, random_state=0)
+        assert res["p_value"] == pytest.approx(0.25)
+        one = paired_comparison(a, b, test=test, alternative="less", random_state=0)
+        assert one["p_value"] == pytest.approx(0.125)
+    flat = margin_tests([-0.03] * 3, 0.01, test=test, random_state=0)
+    assert flat["p_non_superiority"] == pytest.approx(0.125) and flat["p_non_inferiority"] == 1.0
+    many = paired_comparison(np.zeros(12), np.full(12, -0.03), test=test, random_state=0)
+    assert 0 < many["p_value"] < 0.001  # with enough units identical deltas are significant
 
 
 @pytest.mark.parametrize(
@@ -166,7 +186,7 @@ def test_margin_tests_one_sided_against_each_margin():
         other = margin_tests(worse, 0.01, test=test, random_state=0)
         assert other["p_non_superiority"] < 0.01 and other["p_non_inferiority"] > 0.9 and test[:4] in other["test"].lower()
     degenerate = margin_tests([0.0, 0.0, 0.0], 0.01)
-    assert degenerate["p_non_superiority"] == 0.0 and degenerate["p_non_inferiority"] == 0.0
+    assert degenerate["p_non_superiority"] == 1 / 8 and degenerate["p_non_inferiority"] == 1 / 8
     for bad in (0.0, -1.0, np.nan, True):
         with pytest.raises(ValueError, match="margin"):
             margin_tests(worse, bad)

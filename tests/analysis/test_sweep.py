@@ -126,12 +126,13 @@ def test_verdicts_with_stand_in_models():
     X, y, subject, _, _ = _data(1)
     tr, te = subject < 6, subject >= 6
     result = alignment_sweep(_lr_factory, X[tr], y[tr], X[te], y[te], strategies=["same", "crippled"],
-                             seeds=(0, 1, 2), class_coords=TARGET)
+                             seeds=tuple(range(7)), class_coords=TARGET)
     verdicts = result.verdicts()
     assert verdicts["same"] == "equivalent"  # zero delta on every seed
     crippled = result.table[1]
     assert crippled["delta_bacc"] < -0.01
-    assert verdicts["crippled"] == "worse"  # deterministic fits: identical deltas, p = 0
+    # deterministic fits: identical deltas, exact sign-flip p = 2/2**7 (x2 by Holm), never 0
+    assert verdicts["crippled"] == "worse" and crippled["p_value"] == pytest.approx(2 / 2**7)
     # class_coords without transform(): the mechanism columns are NaN, not made up
     assert np.isnan(result.table[0]["delta_class_alignment"])
 
@@ -278,6 +279,12 @@ def test_compare_to_baseline_rejects_bad_input(strategy, baseline, kwargs, match
 def test_compare_to_baseline_degenerate_deltas():
     base = np.array([[0.5], [0.6], [0.7]])
     same = compare_to_baseline(base, base)
-    assert same["verdict"] == "equivalent" and same["ci_low"] == same["ci_high"] == 0.0
+    assert same["ci_low"] == same["ci_high"] == 0.0
     shifted = compare_to_baseline(base - 0.03, base)
-    assert shifted["verdict"] == "worse" and shifted["ci_low"] == pytest.approx(-0.03)
+    assert shifted["ci_low"] == pytest.approx(-0.03)
+    # three identical deltas: sign-flip floor (two-sided 2/8, one-sided 1/8), so nothing is shown
+    assert same["verdict"] == shifted["verdict"] == "inconclusive"
+    assert shifted["p_value"] == pytest.approx(0.25) and same["p_equivalence"] == pytest.approx(0.125)
+    wide = np.linspace(0.4, 0.8, 8)[:, None]  # eight identical deltas: 2/256 and 1/256
+    assert compare_to_baseline(wide - 0.03, wide)["verdict"] == "worse"
+    assert compare_to_baseline(wide, wide)["verdict"] == "equivalent"
