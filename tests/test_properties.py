@@ -6,51 +6,19 @@ probabilities that sum to one) or raises a ``ValueError`` / ``TypeError``
 with a clear message; any other exception fails the test.
 """
 
-import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from skvalence.ensemble import ResidualDiversityEnsemble
 from skvalence.model_selection import FACEDPaperSplit, SEEDVTrialSplit, SubjectKFold, seedv_trial_groups
-
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
+from property_checks import outcome, property_settings
 
 
-def _settings(n):
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _event(fn, what):
-    # Outcome counts for `pytest --hypothesis-show-statistics` (no-op outside hypothesis).
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
 
 
 @st.composite
@@ -120,7 +88,7 @@ def _check_folds(folds, n_rows, groups):
 # --------------------------------------------------------------------------- splitters
 
 
-@_settings(150)
+@property_settings(150)
 @given(data=st.data(), n_rows=st.integers(0, 30), x_kind=X_kinds,
        n_splits=st.one_of(st.sampled_from((2, 3, np.int64(2))),
                           st.sampled_from((5, 10, 0, 1, -2, 2.0, 2.5, "3", None, True, 10**6))),
@@ -139,7 +107,7 @@ def test_subject_kfold_never_crashes(data, n_rows, x_kind, n_splits, shuffle, ra
         np.testing.assert_array_equal(tested, np.arange(n_rows))
 
 
-@_settings(60)
+@property_settings(60)
 @given(data=st.data(), n_subjects=st.integers(2, 12), n_splits=st.integers(2, 12),
        id_kind=st.sampled_from(("int", "str", "negative", "huge", "object-int", "float")),
        shuffle=st.booleans(), seed=st.integers(0, 100))
@@ -159,7 +127,7 @@ def test_subject_kfold_valid_input_gives_valid_folds(data, n_subjects, n_splits,
     np.testing.assert_array_equal(np.sort(np.concatenate([te for _, te in folds])), np.arange(len(groups)))
 
 
-@_settings(40)
+@property_settings(40)
 @given(data=st.data(), mode=st.sampled_from(("test", "validation", "train+validation")), seed=st.integers(0, 100))
 def test_faced_paper_split_valid_input_follows_the_protocol(data, mode, seed):
     # Any cohort holding at least one subject of each range: subjects go to the sets the paper gives them.
@@ -177,7 +145,7 @@ def test_faced_paper_split_valid_input_follows_the_protocol(data, mode, seed):
     assert train_ids == expected_train and test_ids == expected_test
 
 
-@_settings(120)
+@property_settings(120)
 @given(data=st.data(), n_rows=st.integers(0, 50), x_kind=X_kinds,
        trial_kind=st.sampled_from(("valid", "valid", "global", "float", "half", "str", "negative", "big")))
 def test_seedv_trial_split_never_crashes(data, n_rows, x_kind, trial_kind):
@@ -204,7 +172,7 @@ def test_seedv_trial_split_never_crashes(data, n_rows, x_kind, trial_kind):
         _check_folds(folds, n_rows, trials)
 
 
-@_settings(60)
+@property_settings(60)
 @given(values=st.one_of(st.lists(st.integers(-5, 60), max_size=10),
                         st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=5),
                         st.lists(st.text(max_size=2), max_size=3)),
@@ -215,7 +183,7 @@ def test_seedv_trial_groups_never_crashes(values, key):
         assert groups.shape == (len(values),) and np.all((groups >= 0) & (groups < 15))
 
 
-@_settings(120)
+@property_settings(120)
 @given(data=st.data(), n_subjects=st.sampled_from((123, 30, 10, 130, 7, 3, 1, 0)), rows=st.integers(1, 2),
        mode=st.sampled_from(("test", "validation", "train+validation", "test", "validation", "bogus")),
        ranges=st.sampled_from(("default", "default", "default", "overlap", "out-of-range", "empty-test",
@@ -315,7 +283,7 @@ def test_ensemble_one_odd_parameter(name, value):
         _check_fitted_ensemble(fitted, _X)
 
 
-@_settings(150)
+@property_settings(150)
 @given(params=_ENSEMBLE_PARAMS, groups=st.sampled_from((None, "subjects", "one-group")),
        stimulus=st.sampled_from((None, "ids", "strings")))
 def test_ensemble_parameters_never_crash(params, groups, stimulus):
@@ -327,7 +295,7 @@ def test_ensemble_parameters_never_crash(params, groups, stimulus):
         _check_fitted_ensemble(fitted, _X)
 
 
-@_settings(80)
+@property_settings(80)
 @given(data=st.data(),
        x_kind=st.sampled_from(("ok", "nan", "inf", "1d", "3d", "empty", "strings", "object", "complex", "short",
                                "huge")),
@@ -366,7 +334,7 @@ def test_ensemble_data_never_crashes(data, x_kind, y_kind):
         _check_fitted_ensemble(fitted, X)
 
 
-@_settings(40)
+@property_settings(40)
 @given(x_kind=st.sampled_from(("1col", "4col", "nan", "empty", "strings", "list", "scalar", "none", "3d")))
 def test_ensemble_predict_random_input(x_kind):
     ens = ResidualDiversityEnsemble(LogisticRegression(), member_grid={"C": [1.0]}, validation_size=0).fit(_X, _Y)

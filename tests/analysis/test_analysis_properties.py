@@ -11,7 +11,7 @@ import dataclasses
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from skvalence.analysis import (
@@ -35,40 +35,9 @@ from skvalence.analysis import (
 )
 from skvalence.analysis.ablation import variance_matched_directions
 from skvalence.analysis.stats import bootstrap_ci
-
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
+from property_checks import outcome, property_settings
 
 
-def _settings(n):
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _event(fn, what):
-    # Outcome counts for `pytest --hypothesis-show-statistics` (no-op outside hypothesis).
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
 
 
 def _finite(value):
@@ -213,7 +182,7 @@ def _mutate_coords(coords, m):
 # --------------------------------------------------------------------------- geometry
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario())
 def test_class_means_and_subspaces(case):
     Z, y, *_ = case
@@ -234,7 +203,7 @@ def test_class_means_and_subspaces(case):
         _finite(residual)
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario())
 def test_neural_collapse_ratio(case):
     Z, y, *_ = case
@@ -243,7 +212,7 @@ def test_neural_collapse_ratio(case):
         assert ratio >= 0 and not np.isnan(ratio)
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario(), details=st.booleans())
 def test_class_axis_alignment(case, details):
     Z, y, _, _, class_coords = case
@@ -254,7 +223,7 @@ def test_class_axis_alignment(case, details):
         assert 0.0 <= value <= 1.0 + 1e-12
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario())
 def test_residual_axis_alignment(case):
     Z, y, stimulus, stim_coords, _ = case
@@ -264,7 +233,7 @@ def test_residual_axis_alignment(case):
         assert 0.0 <= value <= 1.0 + 1e-12
 
 
-@_settings(40)
+@property_settings(40)
 @given(case=scenario(), n_directions=st.sampled_from((100, 100, 0, -1, 2.5, "100", None)),
        centroids=st.sampled_from((None, "ok", "short", "nan")))
 def test_random_direction_null(case, n_directions, centroids):
@@ -285,7 +254,7 @@ def test_random_direction_null(case, n_directions, centroids):
 # --------------------------------------------------------------------------- ablation
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario(), direction=st.sampled_from(("ok", "zero", "nan", "short", "2d", "strings", "huge", "None")),
        center=st.sampled_from((None, "ok", "short", "nan")))
 def test_project_out(case, direction, center):
@@ -300,7 +269,7 @@ def test_project_out(case, direction, center):
         _finite(out)
 
 
-@_settings(60)
+@property_settings(60)
 @given(case=scenario())
 def test_residual_direction(case):
     Z, y, stimulus, stim_coords, _ = case
@@ -311,7 +280,7 @@ def test_residual_direction(case):
         _finite(u)
 
 
-@_settings(40)
+@property_settings(40)
 @given(case=scenario(), n_directions=st.sampled_from((100, 100, 100, 0, 2.5)),
        n_components=st.sampled_from((None, None, None, 1, 2, 50, 0)))
 def test_variance_matched_directions(case, n_directions, n_components):
@@ -327,7 +296,7 @@ def test_variance_matched_directions(case, n_directions, n_components):
 # --------------------------------------------------------------------------- saturation
 
 
-@_settings(40)
+@property_settings(40)
 @given(case=scenario(), with_stimulus=st.booleans())
 def test_feature_alignments(case, with_stimulus):
     Z, y, stimulus, stim_coords, class_coords = case
@@ -349,7 +318,7 @@ _VECTORS = st.one_of(
 )
 
 
-@_settings(80)
+@property_settings(80)
 @given(a=_VECTORS, b=_VECTORS, test=st.sampled_from(("ttest", "wilcoxon", "bogus")),
        alternative=st.sampled_from(("two-sided", "less", "greater", "up")),
        confidence=st.sampled_from((0.95, 0.0, 1.0, np.nan, "x")))
@@ -360,7 +329,7 @@ def test_paired_comparison(a, b, test, alternative, confidence):
         assert np.isnan(p) or 0.0 <= p <= 1.0
 
 
-@_settings(60)
+@property_settings(60)
 @given(p=_VECTORS)
 def test_holm_correction(p):
     out, error = outcome(holm_correction, p)
@@ -369,14 +338,14 @@ def test_holm_correction(p):
         assert out.shape == (len(p),) and np.all((out >= 0) & (out <= 1))
 
 
-@_settings(60)
+@property_settings(60)
 @given(deltas=_VECTORS, margin=st.sampled_from((0.05, 0.0, -1.0, np.nan, np.inf, "x", None)),
        alpha=st.sampled_from((0.05, 0.0, 1.0, np.nan)))
 def test_tost_equivalence(deltas, margin, alpha):
     outcome(tost_equivalence, deltas, margin, alpha=alpha)
 
 
-@_settings(60)
+@property_settings(60)
 @given(x=_VECTORS, y=_VECTORS, confidence=st.sampled_from((0.95, 1.5, np.nan)))
 def test_pearson_with_p(x, y, confidence):
     out, error = outcome(pearson_with_p, x, y, confidence=confidence)
@@ -385,7 +354,7 @@ def test_pearson_with_p(x, y, confidence):
         assert -1.0 - 1e-12 <= r <= 1.0 + 1e-12
 
 
-@_settings(40)
+@property_settings(40)
 @given(case=scenario(), n_boot=st.sampled_from((100, 100, 0, 1, 2.5, "10")),
        confidence=st.sampled_from((0.95, 0.0, np.nan)))
 def test_bootstrap_ci(case, n_boot, confidence):
@@ -404,7 +373,7 @@ def test_bootstrap_ci(case, n_boot, confidence):
 # --------------------------------------------------------------------------- tracking
 
 
-@_settings(40)
+@property_settings(40)
 @given(case=scenario(), with_subject=st.booleans(),
        n_permutations=st.sampled_from((100, 100, 100, 1, 0, 2.5)), n_random=st.sampled_from((100, 100, 0, -1)),
        permutation=st.sampled_from(("auto", "auto", "stimulus", "class", "bogus")),
@@ -424,7 +393,7 @@ def test_track_vaxis(case, with_subject, n_permutations, n_random, permutation, 
         assert res.predicted.shape == res.true.shape == res.stimuli.shape
 
 
-@_settings(30)
+@property_settings(30)
 @given(coords=st.one_of(_VECTORS, st.sampled_from(({"joy": 1.0}, {"joy": np.nan}, {}, np.linspace(-1, 1, 9),
                                                      np.linspace(-1, 1, 9).tolist() + [np.nan]))))
 def test_class_to_stimulus_coords(coords):

@@ -17,47 +17,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sklearn.utils import Bunch
 
 from skvalence.datasets import UnsafePickleError, load_faced, load_seedv, write_faced_like, write_seedv_like
+from property_checks import outcome, property_settings
 
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
 
 _DE_SHAPE = (28, 32, 30, 5)
 _SEEDV_FEATURES = 310
 
-
-def _settings(n):
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _event(fn, what):
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
 
 
 def test_unsafe_pickle_error_is_a_value_error():
@@ -169,7 +139,7 @@ def _check_faced_bunch(bunch):
 # --------------------------------------------------------------------------- FACED
 
 
-@_settings(80)
+@property_settings(80)
 @given(data=st.data(), old=st.booleans(), window_seconds=st.sampled_from((10, 1, 30)))
 def test_load_faced_on_corrupted_files(faced_bytes, data, old, window_seconds):
     payload = data.draw(faced_payloads(faced_bytes[old]))
@@ -187,7 +157,7 @@ def _complex_de():
     return pickle.dumps(_base_de().astype(complex), protocol=2)
 
 
-@_settings(40)
+@property_settings(40)
 @given(data=st.data(), raw_kind=st.sampled_from(("array", "object", "truncate")))
 def test_load_faced_raw_on_corrupted_files(data, raw_kind):
     # Raw files are 54 MB when valid; only small (wrong) payloads are tried here.
@@ -304,7 +274,7 @@ def _write_seedv(root, mutation):
         path.write_bytes(bytes(raw))
 
 
-@_settings(80)
+@property_settings(80)
 @given(mutation=seedv_mutations(), layout=st.sampled_from(("channel_major", "band_major")))
 @example(mutation=("trial-data", 3, np.zeros((2, 310), dtype=complex)), layout="channel_major")
 def test_load_seedv_on_corrupted_files(mutation, layout):

@@ -12,44 +12,13 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from skvalence.decoders import ValenceNetClassifier
-
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
+from property_checks import outcome, property_settings
 
 
-def _settings(n):
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _event(fn, what):
-    # Outcome counts for `pytest --hypothesis-show-statistics` (no-op outside hypothesis).
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
 
 
 def _net(**kw):
@@ -104,7 +73,7 @@ def _make_y(kind):
     }[kind]
 
 
-@_settings(40)
+@property_settings(40)
 @given(x_kind=st.sampled_from(_X_KINDS), y_kind=st.sampled_from(_Y_KINDS))
 def test_fit_predict_on_bad_data(x_kind, y_kind):
     X, y = _make_X(x_kind), _make_y(y_kind)
@@ -113,7 +82,7 @@ def test_fit_predict_on_bad_data(x_kind, y_kind):
         _check_fitted(net, np.asarray(X, dtype=float))
 
 
-@_settings(30)
+@property_settings(30)
 @given(x_kind=st.sampled_from(_X_KINDS))
 def test_predict_on_bad_data(x_kind):
     net = _net().fit(_X, _Y)
@@ -125,7 +94,7 @@ def test_predict_on_bad_data(x_kind):
             assert np.isfinite(np.asarray(out, dtype=float)).all()
 
 
-@_settings(30)
+@property_settings(30)
 @given(groups=st.sampled_from(("ok", "short", "2d", "nan", "mixed", "strings", "scalar")),
        stimulus=st.sampled_from((None, "ok", "short", "negative", "float", "half", "nan", "strings", "huge")),
        loss=st.sampled_from(("none", "stimulus-prototype-distill")))
@@ -183,7 +152,7 @@ def test_one_odd_parameter(name, value):
         _check_fitted(net, _X)
 
 
-@_settings(30)
+@property_settings(30)
 @given(params=st.fixed_dictionaries({}, optional={k: st.sampled_from(v) for k, v in _BAD_PARAMS.items()}))
 def test_parameter_combinations_never_crash(params):
     net, error = outcome(_net(**_resolve(params)).fit, _X, _Y)

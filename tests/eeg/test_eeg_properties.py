@@ -12,53 +12,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from skvalence.eeg.augment import FeatureAugmenter
 from skvalence.eeg.bands import check_bands, resolve_bands
 from skvalence.eeg.features import DEFeatureExtractor
 from skvalence.eeg.preprocessing import SubjectStandardScaler
-
-# Errors that subclass ValueError but signal a bug, not input validation.
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-# Python's own messages when an unchecked value reaches an operation: not a clear error.
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
-
-
-def _settings(n):
-    return settings(
-        max_examples=n,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
-
-def _event(fn, what):
-    # Outcome counts for `pytest --hypothesis-show-statistics` (no-op outside hypothesis).
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
+from property_checks import outcome, property_settings
 
 
 # --------------------------------------------------------------------------- strategies
@@ -148,7 +109,7 @@ def _check_de_output(de, X, out):
 # --------------------------------------------------------------------------- DEFeatureExtractor
 
 
-@_settings(150)
+@property_settings(150)
 @given(X=arrays(last=(128, 257, 300, 512)), sfreq=sfreqs, bands=bands, window=windows, method=methods,
        taper=tapers, chunk=chunks)
 @example(X=np.ones((2, 2, 300)), sfreq=1e12, bands=None, window=1.0, method="fft", taper="hann", chunk="auto")
@@ -166,7 +127,7 @@ def test_de_extractor_fit_transform_never_crashes(X, sfreq, bands, window, metho
 _CLEAN = np.random.default_rng(0).standard_normal((3, 2, 128))
 
 
-@_settings(120)
+@property_settings(120)
 @given(sfreq=sfreqs, bands=bands, window=windows, method=methods, taper=tapers, chunk=chunks,
        ch_names=st.sampled_from((None, ["a", "b"], ["a"], ["a", "a"], "ab", [1, 2], 3)),
        verbose=st.sampled_from((None, 0, 1, "WARNING", "nope", -3)))
@@ -179,7 +140,7 @@ def test_de_extractor_parameters_never_crash(sfreq, bands, window, method, taper
         assert len(de.get_feature_names_out()) == out.shape[1]
 
 
-@_settings(80)
+@property_settings(80)
 @given(X=arrays(), method=st.sampled_from(("fft", "filter")))
 def test_de_extractor_transform_of_random_input(X, method):
     # Fitted on clean data, then given anything.
@@ -191,7 +152,7 @@ def test_de_extractor_transform_of_random_input(X, method):
         _check_de_output(de, X, out)
 
 
-@_settings(80)
+@property_settings(80)
 @given(
     scale=st.sampled_from(_SCALES + (1e154, 1e200, 1e307)),
     dtype=st.sampled_from(("float64", "float32")),
@@ -212,7 +173,7 @@ def test_de_extractor_extreme_magnitudes(scale, dtype, method, taper, n_times):
             np.testing.assert_allclose(out - ref, np.log(scale), rtol=0, atol=1e-9)
 
 
-@_settings(120)
+@property_settings(120)
 @given(bands=bands, sfreq=sfreqs, window=windows)
 @example(bands="paper", sfreq=1e12, window=1.0)  # was a 3.6 TiB MemoryError
 @example(bands="paper", sfreq=250, window=1e9)
@@ -293,7 +254,7 @@ _SCALER_PARAMS = st.fixed_dictionaries({}, optional={
 })
 
 
-@_settings(150)
+@property_settings(150)
 @given(data=st.data(), X=arrays(ndim=2, last=(1, 2, 3, 5)), params=_SCALER_PARAMS)
 def test_subject_scaler_never_crashes(data, X, params):
     n_rows = _n_rows(X)
@@ -306,7 +267,7 @@ def test_subject_scaler_never_crashes(data, X, params):
         assert np.isfinite(Z).all(), "finite input gave non-finite standardised features"
 
 
-@_settings(40)
+@property_settings(40)
 @given(scale=st.sampled_from((1.0, 1e-100, 1e100, 1e154, 1e200, 1e300, 1e307, 2.0**-1000)),
        with_std=st.booleans(), seed=st.integers(0, 50))
 def test_subject_scaler_scale_equivariance(scale, with_std, seed):
@@ -322,7 +283,7 @@ def test_subject_scaler_scale_equivariance(scale, with_std, seed):
     np.testing.assert_allclose(Z, ref if with_std else ref * scale, rtol=1e-9, atol=0)
 
 
-@_settings(60)
+@property_settings(60)
 @given(data=st.data(), n_rows=st.integers(1, 6))
 def test_subject_scaler_random_groups(data, n_rows):
     X = np.random.default_rng(n_rows).standard_normal((n_rows, 3))
@@ -336,7 +297,7 @@ def test_subject_scaler_random_groups(data, n_rows):
         assert Z.shape == X.shape and np.isfinite(Z).all()
 
 
-@_settings(100)
+@property_settings(100)
 @given(params=_SCALER_PARAMS, groups=st.sampled_from((None, [0, 0, 1, 1, 2, 2], ["a"] * 6)))
 def test_subject_scaler_parameters_never_crash(params, groups):
     X = np.random.default_rng(0).standard_normal((6, 3))
@@ -345,7 +306,7 @@ def test_subject_scaler_parameters_never_crash(params, groups):
         assert Z.shape == X.shape and np.isfinite(Z).all()
 
 
-@_settings(100)
+@property_settings(100)
 @given(data=st.data(), X=arrays(ndim=2, last=(3, 3, 1, 4)))
 def test_subject_scaler_transform_of_random_input(data, X):
     rng = np.random.default_rng(0)
@@ -368,7 +329,7 @@ _AUG_PARAMS = st.fixed_dictionaries({}, optional={
 })
 
 
-@_settings(150)
+@property_settings(150)
 @given(X=arrays(ndim=2, last=(5, 10, 1)), params=_AUG_PARAMS, seed=st.integers(0, 100))
 def test_feature_augmenter_never_crashes(X, params, seed):
     aug = FeatureAugmenter(**params)
@@ -383,7 +344,7 @@ def test_feature_augmenter_never_crashes(X, params, seed):
     assert torch.isfinite(out).all(), "augmenting finite features gave NaN/inf"
 
 
-@_settings(100)
+@property_settings(100)
 @given(params=_AUG_PARAMS, seed=st.integers(0, 100))
 def test_feature_augmenter_parameters_never_crash(params, seed):
     X = np.random.default_rng(seed).standard_normal((8, 10))
@@ -394,7 +355,7 @@ def test_feature_augmenter_parameters_never_crash(params, seed):
         assert out.shape == batch.shape and torch.isfinite(out).all()
 
 
-@_settings(60)
+@property_settings(60)
 @given(shape=st.lists(st.integers(0, 12), min_size=0, max_size=3),
        dtype=st.sampled_from((torch.float32, torch.float64, torch.int64, torch.bool)))
 def test_feature_augmenter_batch_of_random_shape(shape, dtype):

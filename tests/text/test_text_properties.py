@@ -10,19 +10,15 @@ either returns finite values of the documented shape or raises a
 fitted once per module.
 """
 
-import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from skvalence.text import HiddenStateEncoder, VAxisTransformer
+from property_checks import outcome, property_settings
 
-_NOT_VALIDATION = (np.exceptions.AxisError, np.linalg.LinAlgError, UnicodeError)
-_GENERIC = ("not supported between instances", "unhashable type", "is not iterable", "is not subscriptable",
-            "has no len()", "unsupported operand type", "invalid literal for",
-            "object cannot be interpreted as an integer")
 
 _ANCHORS = {
     "joy": ["We won the final and everyone cheered.", "She laughed with her friends all day."],
@@ -30,34 +26,6 @@ _ANCHORS = {
     "neutral": ["The bus leaves at nine.", "The table is made of wood."],
 }
 
-
-def _settings(n):
-    return settings(max_examples=n, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _event(fn, what):
-    # Outcome counts for `pytest --hypothesis-show-statistics` (no-op outside hypothesis).
-    if currently_in_test_context():
-        event(f"{getattr(fn, '__name__', 'call')}: {what}")
-
-
-def outcome(fn, *args, **kwargs):
-    """``(result, None)``, or ``(None, error)`` for a clean ValueError/TypeError; anything else propagates."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = fn(*args, **kwargs)
-        _event(fn, "returned")
-        return result, None
-    except _NOT_VALIDATION:
-        raise
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        assert message.strip(), f"{type(exc).__name__} without a message"
-        assert not any(g in message for g in _GENERIC), f"unclear {type(exc).__name__}: {message}"
-        _event(fn, type(exc).__name__)
-        return None, exc
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +96,7 @@ def _n_texts(X):
     return np.asarray(X, dtype=object).reshape(-1).shape[0] if not isinstance(X, (set, dict)) else len(X)
 
 
-@_settings(25)
+@property_settings(25)
 @given(X=containers())
 @example(X=["\ud800"])  # lone surrogate (issue 10, item 8)
 @example(X=["a\x00b", "\u202eabc\u202c", "😀👍🏽", "e\u0301\u0301"])
@@ -140,7 +108,7 @@ def test_vaxis_transform_odd_texts(vaxis, X):
         assert np.isfinite(coords).all()
 
 
-@_settings(25)
+@property_settings(25)
 @given(X=containers())
 @example(X="\ud800")
 @example(X=["ok", "\udbff"])
