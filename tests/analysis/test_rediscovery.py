@@ -55,6 +55,26 @@ def cohort():
     return data, train, ~train
 
 
+class BlurredLDA(LinearDiscriminantAnalysis):
+    """LDA that sees its input through seeded Gaussian noise: more noise, a worse checkpoint."""
+
+    def __init__(self, n_components=None, noise=0.0, seed=0):
+        super().__init__(n_components=n_components)
+        self.noise, self.seed = noise, seed
+
+    def _blur(self, X):
+        return X + self.noise * np.random.default_rng(self.seed).normal(size=X.shape)
+
+    def fit(self, X, y):
+        return super().fit(self._blur(X), y)
+
+    def predict(self, X):
+        return super().predict(self._blur(X))
+
+    def transform(self, X):
+        return super().transform(self._blur(X))
+
+
 def test_zoo_of_real_decoders(cohort):
     data, tr, te = cohort
 
@@ -117,25 +137,8 @@ def test_zoo_recovers_planted_relation_and_is_deterministic():
     y = np.repeat(np.arange(4), 60)
     X = np.outer(coords[y], [1.0, 0.5, 0.0]) + rng.normal(size=(240, 3))
 
-    class Noisy(LinearDiscriminantAnalysis):
-        def __init__(self, noise=0.0, seed=0):
-            super().__init__(n_components=3)
-            self.noise, self.seed = noise, seed
-
-        def _blur(self, X):
-            return X + self.noise * np.random.default_rng(self.seed).normal(size=X.shape)
-
-        def fit(self, X, y):
-            return super().fit(self._blur(X), y)
-
-        def predict(self, X):
-            return super().predict(self._blur(X))
-
-        def transform(self, X):
-            return super().transform(self._blur(X))
-
     kw = dict(architectures=("lda",), seeds=(0, 1, 2), epochs=(0.0, 1.0, 3.0),
-              make_estimator=lambda a, s, e: Noisy(noise=e, seed=s), n_random_directions=100, random_state=0)
+              make_estimator=lambda a, s, e: BlurredLDA(n_components=3, noise=e, seed=s), n_random_directions=100, random_state=0)
     tr, te = np.arange(240) % 2 == 0, np.arange(240) % 2 == 1
     res = rediscovery_zoo(X[tr], y[tr], X[te], y[te], y[te], coords, **kw)
     assert res.correlations["bacc_vs_class_alignment"]["r"] > 0.5
@@ -237,26 +240,9 @@ def _lda_zoo(**kw):
     y = np.repeat(np.arange(5), 40)
     X = np.outer(coords[y], [1.0, 0.5, 0.0, 0.0]) + np.eye(5, 4)[y] * 0.8 + rng.normal(size=(200, 4))
 
-    class Blurred(LinearDiscriminantAnalysis):
-        def __init__(self, noise=0.0, seed=0):
-            super().__init__(n_components=4)
-            self.noise, self.seed = noise, seed
-
-        def _blur(self, X):
-            return X + self.noise * np.random.default_rng(self.seed).normal(size=X.shape)
-
-        def fit(self, X, y):
-            return super().fit(self._blur(X), y)
-
-        def predict(self, X):
-            return super().predict(self._blur(X))
-
-        def transform(self, X):
-            return super().transform(self._blur(X))
-
     tr, te = np.arange(200) % 2 == 0, np.arange(200) % 2 == 1
     params = dict(architectures=("lda", "qda"), seeds=(0, 1), epochs=(0.0, 1.0, 2.0),
-                  make_estimator=lambda a, s, e: Blurred(noise=e, seed=s + (10 if a == "qda" else 0)),
+                  make_estimator=lambda a, s, e: BlurredLDA(n_components=4, noise=e, seed=s + (10 if a == "qda" else 0)),
                   n_random_directions=100, random_state=0)
     params.update(kw)
     return rediscovery_zoo(X[tr], y[tr], X[te], y[te], y[te], coords, **params)

@@ -7,27 +7,8 @@ import torch.nn.functional as F
 from skorch import NeuralNetClassifier
 from sklearn.base import clone
 
-from skvalence.decoders import GradientSubspaceMonitor, ValenceNetClassifier
-
-
-N_CH, N_BANDS, N_CLASSES = 8, 5, 3
-
-
-def _data(seed=0, n=180):
-    rng = np.random.default_rng(seed)
-    stimulus = np.arange(n) % (2 * N_CLASSES)
-    y = stimulus // 2
-    coords = np.array([-1.0, -0.6, 0.0, 0.2, 0.7, 1.0])  # per-stimulus, two stimuli per class
-    X = rng.normal(size=(n, N_CH * N_BANDS))
-    X[:, :5] += 1.5 * y[:, None]
-    X[:, 5:10] += coords[stimulus][:, None]
-    return X.astype(np.float32), y, stimulus, coords
-
-
-def _net(**kw):
-    params = dict(max_epochs=3, random_state=0, module__hidden=16, batch_size=64)
-    params.update(kw)
-    return ValenceNetClassifier("mlp", **params)
+from skvalence.decoders import GradientSubspaceMonitor
+from toy_decoding import toy_data as _data, toy_net as _net
 
 
 def test_ce_gradient_lies_in_head_row_space_of_real_net():
