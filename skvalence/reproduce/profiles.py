@@ -3,6 +3,13 @@
 ``quick`` keeps ``make demo`` within minutes on two CPU cores; ``paper`` follows the
 paper's sizes (36-model zoo, 25 strategies x 5 seeds, 10-member ensemble).
 
+``decoder_recipe`` is the decoder every training step starts from: ``"paper"`` is
+:data:`skvalence.decoders.PAPER_RECIPE` (axial transformer depth 6, width 128, AdamW, warm-up
+cosine, batch 128, augmentation, distillation); a dict holds
+:class:`~skvalence.decoders.ValenceNetClassifier` parameters (the quick profile's small MLP,
+a labelled departure from the paper for speed). Read it through
+:func:`skvalence.reproduce.steps._common.decoder_params`.
+
 Null and resampling sizes: ``tracking_permutations`` (class permutation test of the
 tracking r), ``tracking_random_directions`` (random-direction null of the tracking r; 0
 skips it), ``tracking_bootstrap`` (subject-cluster bootstrap of the tracking r's CI; 0
@@ -27,8 +34,7 @@ PROFILES = {
         "zoo_null_directions": 1000,
         "sweep_strategies": ("axis-mse", "axis-frontal", "procrustes", "rsa", "class-prototype-distill", "head-lora"),
         "sweep_seeds": (0, 1, 2),
-        "decoder_module": "mlp",
-        "decoder_epochs": 15,
+        "decoder_recipe": {"module": "mlp", "max_epochs": 15},
         "ensemble_seeds": (42, 123, 456, 789, 2025),
         "ensemble_epochs": (10, 20),
         "ablation_random_directions": 200,
@@ -45,8 +51,7 @@ PROFILES = {
         "zoo_null_directions": 10000,
         "sweep_strategies": None,
         "sweep_seeds": (42, 123, 456, 789, 2025),
-        "decoder_module": "axial",
-        "decoder_epochs": 100,
+        "decoder_recipe": "paper",
         "ensemble_seeds": (42, 123, 456, 789, 2025),
         "ensemble_epochs": (100, 150),
         "ablation_random_directions": 1000,

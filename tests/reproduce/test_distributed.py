@@ -14,8 +14,7 @@ SMALL = {
     "n_subjects": 20,
     "sweep_strategies": ("axis-mse", "rsa"),
     "sweep_seeds": (0, 1),
-    "decoder_module": "mlp",
-    "decoder_epochs": 2,
+    "decoder_recipe": {"module": "mlp", "max_epochs": 2},
 }
 
 

@@ -98,3 +98,20 @@ def decoder_inputs(context):
     coords = class_coordinates(context.vaxis, split["class_names"])
     stim_coords, stim_source = stimulus_level_coords(context)
     return split, coords, stim_coords, stim_source
+
+
+def decoder_params(context, **overrides):
+    """Keyword arguments of :class:`~skvalence.decoders.ValenceNetClassifier` for this run.
+
+    The profile's ``decoder_recipe``: ``"paper"`` gives :data:`~skvalence.decoders.PAPER_RECIPE`,
+    a dict gives those parameters; the run's device and ``overrides`` are added on top. Every
+    training step builds its nets from this, so the manifest can show what each one trained.
+    """
+    from ...decoders.net import PAPER_RECIPE
+
+    recipe = context.config["decoder_recipe"]
+    if isinstance(recipe, str):
+        if recipe != "paper":
+            raise ValueError(f"decoder_recipe must be 'paper' or a dict of parameters, got {recipe!r}")
+        recipe = PAPER_RECIPE
+    return {**dict(recipe), "device": context.torch_device, **overrides}

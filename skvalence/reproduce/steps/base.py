@@ -22,11 +22,25 @@ class StepOutput:
     figures : list of str
         File names of the step's figures under ``<out>/figures``, as returned by
         :meth:`~skvalence.reproduce.context.RunContext.save_figure`.
+    scores : list of dict
+        Per-subject scores of every evaluation the step ran, one tidy row each with the
+        keys of :data:`SCORE_COLUMNS` (``dataset, protocol, pipeline, seed, subject,
+        metric, value``); the runner gathers them into ``scores.csv``.
+    params : dict
+        What each estimator the step trained was built with: label -> JSON-able
+        parameter dict (``get_params(deep=False)``); the runner writes them into the
+        manifest, and the report shows them.
     """
 
     results: dict
     blocks: list = field(default_factory=list)
     figures: list = field(default_factory=list)
+    scores: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+
+#: Columns of ``scores.csv``, one row per (evaluation, subject, metric), as MOABB's results.
+SCORE_COLUMNS = ("dataset", "protocol", "pipeline", "seed", "subject", "metric", "value")
 
 
 class Step:
@@ -72,4 +86,4 @@ class Step:
         return context.fingerprint(inputs=tuple(self.inputs), config_keys=self.config_keys)
 
 
-__all__ = ["Step", "StepOutput", "heading", "note", "paragraph", "table"]
+__all__ = ["SCORE_COLUMNS", "Step", "StepOutput", "heading", "note", "paragraph", "table"]

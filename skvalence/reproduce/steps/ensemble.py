@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import paper_split_data, stimulus_level_coords
+from ._common import decoder_params, paper_split_data, stimulus_level_coords
 from .base import Step, StepOutput, note, paragraph, table
 
 
@@ -53,7 +53,7 @@ def _fit_ensemble(context, split, stim_coords):
     groups = np.concatenate([tr["subject"], va["subject"]])
     stimulus = np.concatenate([tr["stimulus"], va["stimulus"]])
     fold = np.r_[np.full(len(tr["y"]), -1), np.zeros(len(va["y"]), dtype=int)]
-    base = ValenceNetClassifier(module=context.config["decoder_module"], device=context.torch_device)
+    base = ValenceNetClassifier(**decoder_params(context))
     n_total = len(context.config["ensemble_seeds"]) * len(context.config["ensemble_epochs"])
     ensemble = ResidualDiversityEnsemble(
         base, member_grid=_member_grid(context), selection="residual", n_members=max(1, n_total // 2),
@@ -164,7 +164,7 @@ class EnsembleStep(Step):
     title = "5. Residual-diversity ensemble"
     # Reads context.eeg only (split and the simulator's stimulus coordinates); no V-axis.
     inputs = ("data",)
-    config_keys = ("ensemble_seeds", "ensemble_epochs", "decoder_module", "ablation_random_directions")
+    config_keys = ("ensemble_seeds", "ensemble_epochs", "decoder_recipe", "ablation_random_directions")
     depends_on = ()
 
     def run(self, context):

@@ -21,9 +21,9 @@ def decoder(context, **params):
     """The run's default decoder with the profile's training budget."""
     from ...decoders import ValenceNetClassifier
 
-    return ValenceNetClassifier(module=context.config["decoder_module"],
-                                max_epochs=context.config["decoder_epochs"], device=context.torch_device,
-                                verbose=context.verbose, **params)
+    from ._common import decoder_params
+
+    return ValenceNetClassifier(**decoder_params(context, verbose=context.verbose, **params))
 
 
 def _g(value):
@@ -61,7 +61,7 @@ class SweepStep(Step):
     title = "4. Alignment strategies and the saturation mechanism"
     # Reads context.eeg (split, stimulus coordinates) and context.vaxis (alignment targets).
     inputs = ("data", "model")
-    config_keys = ("sweep_strategies", "sweep_seeds", "decoder_module", "decoder_epochs")
+    config_keys = ("sweep_strategies", "sweep_seeds", "decoder_recipe")
     depends_on = ()
 
     def run(self, context):
