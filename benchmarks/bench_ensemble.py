@@ -225,7 +225,7 @@ def _run():
     print("Scoring on the test subjects ...", flush=True)
     member_preds = [m.predict(Xt) for m in paper.estimators_]
     best = int(np.argmax(paper.member_scores_))
-    oracle_pred = np.argmax(oracle_log_likelihood(data.X[test], data.truth), axis=1)
+    oracle_pred = data.oracle.predict(data.X[test], subject=data.subject[test])  # the simulator's own oracle (issue 13)
     oracle = _scores(yt, oracle_pred, gt)
     rows = [
         ("logistic regression", _scores(yt, logreg.predict(Xt), gt), t_lr / t_one),

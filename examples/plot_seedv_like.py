@@ -16,8 +16,8 @@ shows a different film clip, so the test clips are never seen in training.
 
 .. note::
    The data are **simulated** (a test bed with a known generative model whose
-   defaults are not tuned to SEED-V's published accuracies), so the scores
-   below say nothing about real EEG.
+   ``"realistic"`` default is calibrated to SEED-V's published difficulty, see
+   :doc:`/simulator`), so the scores below say nothing about real EEG.
 """
 
 # %%

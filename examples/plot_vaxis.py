@@ -4,13 +4,18 @@ Building a valence axis (V-axis) from stories
 ================================================
 
 The V-axis is a direction in a language model's hidden-state space along which
-emotional valence varies. It is built from anchor texts only: one short story
-per FACED emotion class, told in 24 paraphrases; the hidden states of each
-class are averaged into a centroid, and the first principal component of the
-nine centred centroids, signed so that *joy* is positive, is the axis.
+emotional valence varies. It is built from anchor texts only: for each FACED emotion class, eight
+distinct situations, each told as a story and two paraphrases (so a centroid
+averages over events as well as wording, and no setting is shared across the
+valence divide); the hidden states of each class are averaged into a centroid,
+and the first principal component of the nine centred centroids, signed so
+that *joy* is positive, is the axis.
 
-This example uses the offline default model (all-MiniLM-L6-v2, a small
-sentence encoder, so mean pooling over tokens) and the bundled stories. It
+This example uses the offline default model (all-MiniLM-L6-v2, a
+sentence-transformers model, so ``"auto"`` reads it as it was trained: last
+layer, its own mean pooling, L2 normalisation per text) and the bundled
+stories. It checks the class order against an external norm (VADER lexicon
+ratings of the nine category words). It
 shows where the nine classes fall on the axis, how much centroid variance the
 axis explains, and the coordinates of a few new sentences. A small encoder is
 a convenient test bed, not evidence about large language models.
@@ -32,7 +37,12 @@ print(anchors["joy"][0])
 
 vaxis = VAxisTransformer(method="pca").fit()
 diag = vaxis.diagnostics_
+print(f"model kind {vaxis.model_kind_}: hidden state {vaxis.layer_}, {vaxis.pooling_} pooling, "
+      f"normalize={vaxis.normalize_}")
 print(f"PC1 explains {vaxis.explained_variance_ratio_[0]:.0%} of centroid variance")
+check = diag["class_order"]
+print(f"every positive class above every negative: {check['positive_above_negative']}; "
+      f"Spearman with {check['norm']}: {check['spearman']:.2f}")
 print(f"cosine(PCA axis, difference-of-means axis) = {diag['cos_pca_diff_means']:.2f}")
 print(f"leave-one-class-out |cos|: mean {diag['loco_mean_abs_cos']:.2f}, "
       f"min {diag['loco_min_abs_cos']:.2f}")
@@ -43,7 +53,7 @@ print(f"leave-one-class-out |cos|: mean {diag['loco_mean_abs_cos']:.2f}, "
 # Bars are coloured by the valence of the class in FACED (red negative, grey
 # neutral, green positive); the sign convention puts joy on the positive side.
 coords = vaxis.class_coords_dict()
-order = sorted(coords, key=coords.get)
+order = sorted(coords, key=coords.get)  # classes from lowest to highest coordinate
 colours = {-1: "tab:red", 0: "tab:gray", 1: "tab:green"}
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
@@ -67,7 +77,7 @@ sentences = [
     "The whole family gathered to celebrate her recovery.",
     "He held the puppy gently against his chest.",
     "The train leaves from platform four at ten.",
-    "They found the kitchen covered in mould and flies.",
+    "They found the cellar covered in mould and flies.",
     "She waited alone by the grave until nightfall.",
 ]
 values = vaxis.transform(sentences)[:, 0]

@@ -14,10 +14,15 @@ turns both into one scikit-learn meta-estimator:
 
 Members are clones of any probabilistic classifier, trained in parallel with
 :class:`joblib.Parallel`, so ``joblib.parallel_backend("dask")`` scales them out.
+``groups``, ``stimulus`` and any other fit parameter reach the members too: by
+their ``fit`` signature, or through scikit-learn's metadata routing when it is
+enabled (so a member :class:`~sklearn.pipeline.Pipeline` with a per-subject step
+gets the subject ids).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import numbers
 import warnings
@@ -27,7 +32,14 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GroupShuffleSplit, ParameterGrid, ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import get_tags
+from sklearn.utils import Bunch, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -52,18 +64,18 @@ class SubjectLeakageWarning(UserWarning):
 # ---------------------------------------------------------------------------
 
 
-def _fit_member(member, X, y, level):
+def _fit_member(member, X, y, level, params):
     # the caller's level travels explicitly: a worker process's logger is not the caller's
-    return inherit_verbose(member, level).fit(X, y)
+    return inherit_verbose(member, level).fit(X, y, **params)
 
 
-def _aligned_proba(member, X, classes):
+def _aligned_proba(member, X, classes, params=None):
     """``member.predict_proba(X)`` with columns placed on the ensemble's classes.
 
     A member trained on a part of the data may have missed a class; that class
     then gets probability zero from it rather than shifting the other columns.
     """
-    proba = np.asarray(member.predict_proba(X), dtype=float)
+    proba = np.asarray(member.predict_proba(X, **(params or {})), dtype=float)
     out = np.zeros((proba.shape[0], len(classes)))
     out[:, np.searchsorted(classes, member.classes_)] = proba
     return out
@@ -79,6 +91,39 @@ def _bacc(y_true, proba, classes):
 
 def _py(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _rows(params, index, n_rows):
+    """``params`` restricted to the rows ``index``: per-row arrays are sliced, the rest kept."""
+    out = {}
+    for key, value in params.items():
+        if value is not None and not isinstance(value, (str, bytes, dict)) and np.ndim(value) >= 1 \
+                and len(value) == n_rows:
+            value = np.asarray(value)[index]
+        out[key] = value
+    return out
+
+
+def _signature_params(method, params, *, strict):
+    """The entries of ``params`` that ``method`` names as parameters (no routing).
+
+    ``groups`` and ``stimulus`` are the ensemble's own too, so a member without
+    them simply does not get them; any other fit parameter a member cannot take
+    is an error (``strict``), not a silent drop.
+    """
+    try:
+        accepted = inspect.signature(method).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        accepted = {}
+    out = {k: v for k, v in params.items() if v is not None and k in accepted}
+    rejected = sorted(k for k, v in params.items() if v is not None and k not in accepted)
+    if strict and rejected:
+        raise TypeError(
+            f"{type(method.__self__).__name__}.{method.__name__} takes no parameter(s) {rejected}; "
+            "enable metadata routing (sklearn.set_config(enable_metadata_routing=True)) and set the "
+            "member's requests to route them into a Pipeline."
+        )
+    return out
 
 
 def _zscore(values):
@@ -215,6 +260,21 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
 
     Notes
     -----
+    **Fit parameters reach the members.** ``groups`` (subject ids),
+    ``stimulus`` and any other keyword given to :meth:`fit` are passed, sliced
+    to the member's training rows, to every member. Without metadata routing a
+    member gets the ones its ``fit`` signature names (e.g.
+    :class:`~skvalence.ValenceNetClassifier` takes both ``groups`` and
+    ``stimulus``; :class:`~sklearn.linear_model.LogisticRegression` neither);
+    a keyword other than ``groups``/``stimulus`` that a member cannot take is a
+    ``TypeError``. With ``sklearn.set_config(enable_metadata_routing=True)``
+    the ensemble is a metadata router: members get what they request
+    (``member.set_fit_request(groups=True)``, or a Pipeline whose
+    :class:`~skvalence.eeg.SubjectRecentering` requests ``groups``), also in
+    the ``predict_proba`` calls that score the validation part and in
+    :meth:`predict_proba` / :meth:`predict`. The ensemble itself always uses
+    ``groups`` for its validation split and ``stimulus`` for the alignment.
+
     Without ``groups``, the validation part is a stratified split by row and a
     :class:`SubjectLeakageWarning` is raised: rows of one subject may then sit
     in both parts, which makes validation scores optimistic for cross-subject
@@ -326,7 +386,10 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
     # fitting
     # ------------------------------------------------------------------
 
-    def fit(self, X, y, groups=None, stimulus=None):
+    # Under metadata routing the ensemble consumes both ids itself (validation split, alignment).
+    __metadata_request__fit = {"groups": True, "stimulus": True}
+
+    def fit(self, X, y, groups=None, stimulus=None, **fit_params):
         """Fit the members, score them on the validation part and select.
 
         Parameters
@@ -339,6 +402,10 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
             Subject of each row; the validation part is then split by subject.
         stimulus : array-like of shape (n_samples,), default=None
             Stimulus of each row, used with a per-stimulus ``alignment_target``.
+        **fit_params : dict
+            Further keywords for the members' ``fit`` (per-row arrays are sliced
+            to the training rows); see the class Notes for how they are routed.
+            ``groups`` and ``stimulus`` reach the members in the same way.
 
         Returns
         -------
@@ -366,17 +433,19 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         groups = self._check_rows(groups, "groups", len(y))
         stimulus = self._check_rows(stimulus, "stimulus", len(y))
         target = self._check_alignment_target(stimulus)
+        routed = self._member_params(dict(fit_params, groups=groups, stimulus=stimulus))
 
         self.train_index_, self.validation_index_ = self._split(X, y, groups, splitter)
         train, val = self.train_index_, self.validation_index_
         self.member_params_ = params
         members = [clone(self.estimator).set_params(**p) for p in params]
-        self.estimators_ = self._fit_all(members, X[train], y[train], "members")
+        self.estimators_ = self._fit_all(members, X[train], y[train], "members", _rows(routed.fit, train, len(y)))
 
         self.member_scores_ = self.loo_contributions_ = self.residual_alignment_ = None
         self.contribution_alignment_corr_ = self.ensemble_score_ = None
         if len(val):
-            probas = np.stack([_aligned_proba(m, X[val], self.classes_) for m in self.estimators_])
+            val_params = _rows(routed.predict_proba, val, len(y))
+            probas = np.stack([_aligned_proba(m, X[val], self.classes_, val_params) for m in self.estimators_])
             self._score_members(probas, y[val])
             if target is not None:
                 self._measure_alignment(X[val], y[val], None if stimulus is None else stimulus[val], target)
@@ -388,10 +457,37 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         if len(val):
             self.ensemble_score_ = _bacc(y[val], np.tensordot(self.weights_, probas, axes=1), self.classes_)
             if self.refit_full:
-                refit = self._fit_all([clone(self.estimators_[i]) for i in self.selected_], X, y, "refit")
+                refit = self._fit_all([clone(self.estimators_[i]) for i in self.selected_], X, y, "refit",
+                                      routed.fit)
                 for i, member in zip(self.selected_, refit):
                     self.estimators_[i] = member
         return self
+
+    def _member_params(self, params):
+        """What the members' ``fit`` and ``predict_proba`` get from the ensemble's ``fit`` keywords."""
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **params)
+            return Bunch(fit=dict(routed.estimator.fit), predict_proba=dict(routed.estimator.predict_proba))
+        own = {"groups", "stimulus"}
+        fit = _signature_params(self.estimator.fit, {k: v for k, v in params.items() if k not in own}, strict=True)
+        fit.update(_signature_params(self.estimator.fit, {k: params[k] for k in own}, strict=False))
+        return Bunch(fit=fit, predict_proba={})
+
+    def get_metadata_routing(self):
+        """Metadata routing of the ensemble: its own ``groups``/``stimulus``, and the members'.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            ``fit`` routes to the members' ``fit`` and to the ``predict_proba``
+            that scores the validation part; ``predict_proba`` and ``predict``
+            route to the members' ``predict_proba``.
+        """
+        mapping = (MethodMapping().add(caller="fit", callee="fit").add(caller="fit", callee="predict_proba")
+                   .add(caller="predict_proba", callee="predict_proba")
+                   .add(caller="predict", callee="predict_proba"))
+        return MetadataRouter(owner=type(self).__name__).add_self_request(self).add(
+            estimator=self.estimator, method_mapping=mapping)
 
     @staticmethod
     def _check_rows(values, name, n_rows):
@@ -472,13 +568,13 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         if groups is not None and np.intersect1d(groups[train], groups[val]).size:
             raise ValueError("the validation splitter puts rows of one group (subject) on both sides.")
 
-    def _fit_all(self, members, X, y, desc):
+    def _fit_all(self, members, X, y, desc, params):
         if len(np.unique(y)) < 2:
             raise ValueError(
                 f"the training part holds a single class ({np.unique(y)[0]!r}); members need at least two."
             )
         level = resolve_verbose(self.verbose)
-        jobs = (delayed(_fit_member)(member, X, y, child_level(level)) for member in members)
+        jobs = (delayed(_fit_member)(member, X, y, child_level(level), params) for member in members)
         fitted = Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs)
         if level <= logging.INFO:
             from tqdm.auto import tqdm
@@ -556,13 +652,16 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
     # prediction
     # ------------------------------------------------------------------
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, **params):
         """Weighted mean of the voting members' class probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, ...)
             Input data.
+        **params : dict
+            Only with metadata routing enabled: routed to the members'
+            ``predict_proba`` (e.g. ``groups`` for a per-subject Pipeline step).
 
         Returns
         -------
@@ -581,20 +680,28 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         >>> np.allclose(ens.predict_proba(X).sum(axis=1), 1.0)
         True
         """
+        return self._proba(X, "predict_proba", params)
+
+    def _proba(self, X, caller, params):
         check_is_fitted(self)
+        _raise_for_params(params, self, caller)
+        member_params = dict(process_routing(self, caller, **params).estimator.predict_proba) if params else {}
         X = validate_data(self, X, reset=False, allow_nd=True)
         proba = np.zeros((X.shape[0], len(self.classes_)))
         for i in self.selected_:
-            proba += self.weights_[i] * _aligned_proba(self.estimators_[i], X, self.classes_)
+            proba += self.weights_[i] * _aligned_proba(self.estimators_[i], X, self.classes_, member_params)
         return proba
 
-    def predict(self, X):
+    def predict(self, X, **params):
         """Class with the largest ensemble probability.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, ...)
             Input data.
+        **params : dict
+            Only with metadata routing enabled: routed to the members'
+            ``predict_proba``.
 
         Returns
         -------
@@ -613,7 +720,7 @@ class ResidualDiversityEnsemble(ClassifierMixin, MetaEstimatorMixin, BaseEstimat
         >>> ens.predict([[0.0], [1.0]])
         array([0, 1])
         """
-        proba = self.predict_proba(X)  # checks fitting before classes_ is read
+        proba = self._proba(X, "predict", params)  # checks fitting before classes_ is read
         return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):

@@ -24,6 +24,7 @@ __all__ = [
     "plot_gradient_monitor",
     "plot_rediscovery",
     "plot_saturation_bars",
+    "plot_subject_scores",
     "plot_tracking_scatter",
     "plot_tracking_topomap",
     "plot_vaxis_classes",
@@ -751,3 +752,168 @@ def plot_ensemble_contributions(ensemble, *, ax=None):
     if created:
         ax.figure.tight_layout()
     return ax
+
+
+def plot_vaxis_methods(classes, coords_by_method, valence=None, *, ax=None):
+    """Class coordinates of several V-axis methods side by side (e.g. PCA and diff-means).
+
+    Each method's coordinates are divided by their largest absolute value, so axes of
+    different scale share one x-axis; classes keep the order of ``classes``, and a
+    marker's colour gives the class's valence (red negative, grey neutral, blue
+    positive). An axis that orders the classes by valence puts every red marker
+    left of every blue one.
+
+    Parameters
+    ----------
+    classes : sequence of str
+        Class names, e.g. ``VAxisTransformer.classes_``.
+    coords_by_method : dict of str to array-like of shape (n_classes,)
+        Method name to the class coordinates on its axis.
+    valence : dict of str to {-1, 0, 1}, default=None
+        Valence of each class; None uses :data:`skvalence.emotions.FACED_VALENCE`.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skvalence.viz import plot_vaxis_methods
+    >>> ax = plot_vaxis_methods(["anger", "neutral", "joy"],
+    ...                         {"pca": [-0.8, 0.1, 0.9], "diff_means": [-2.0, 0.0, 1.5]})
+    >>> len(ax.collections), [t.get_text() for t in ax.get_yticklabels()]
+    (2, ['anger', 'neutral', 'joy'])
+    """
+    if valence is None:
+        from .emotions import FACED_VALENCE as valence
+
+    classes = list(classes)
+    if not coords_by_method:
+        raise ValueError("coords_by_method is empty; pass at least one method's coordinates")
+    colours = {-1: "#c0392b", 0: "#7f8c8d", 1: "#2471a3"}
+    markers = "os^Dv"
+    created = ax is None
+    if created:
+        ax = _new_axes(figsize=(7, 3.6))[0, 0]
+    rows = np.arange(len(classes))
+    n = len(coords_by_method)
+    for k, (name, coords) in enumerate(coords_by_method.items()):
+        coords = np.asarray(coords, dtype=float)
+        if coords.shape != (len(classes),):
+            raise ValueError(f"coords of {name!r} have shape {coords.shape} for {len(classes)} classes")
+        scale = np.abs(coords).max() or 1.0
+        offset = (k - (n - 1) / 2) * 0.25
+        ax.scatter(coords / scale, rows + offset, marker=markers[k % len(markers)], label=name,
+                   c=[colours[valence.get(c, 0)] for c in classes], edgecolors="k", linewidths=0.5)
+    ax.set_yticks(rows, classes)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel("class coordinate / largest |coordinate| of the method")
+    ax.set_title("Class order on each V-axis method (red negative, grey neutral, blue positive)")
+    ax.legend(loc="lower right", fontsize=8)
+    if created:
+        ax.figure.tight_layout()
+    return ax
+
+
+def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
+    """Per-subject scores of several pipelines under several protocols, a subject's points joined.
+
+    One group of columns per pipeline, one column per protocol inside it; each point is
+    one test subject's score, a black bar the mean over subjects. When a subject is
+    scored under several protocols its points are joined by a grey line, so a drop from
+    the paper split to the stimulus-disjoint split shows subject by subject. A dashed
+    line marks chance when the rows carry one (``chance``, as
+    :func:`skvalence.analysis.identity.score_protocols` writes it).
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Tidy score rows with keys ``pipeline``, ``protocol``, ``subject`` and ``value``
+        (the columns of ``scores.csv``); rows of one metric.
+    pipelines : sequence of str, default=None
+        Pipelines to draw, in this order; None draws all, in first-seen order.
+    protocols : sequence of str, default=None
+        Protocols to draw inside each pipeline, in this order; None: all, first-seen order.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    ValueError
+        If no row is left to draw, a row lacks one of the keys, or the rows mix metrics.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skvalence.viz import plot_subject_scores
+    >>> rows = [{"pipeline": "LR", "protocol": p, "subject": s, "value": base + shift}
+    ...         for p, shift in (("paper", 0.2), ("stimulus-disjoint", 0.0))
+    ...         for s, base in enumerate([0.3, 0.4])]
+    >>> ax = plot_subject_scores(rows)
+    >>> len(ax.lines), [t.get_text().replace("\\n", " ") for t in ax.get_xticklabels()]
+    (2, ['LR paper', 'LR stimulus-disjoint'])
+    """
+    rows = [dict(r) for r in rows]
+    missing = sorted({k for r in rows for k in ("pipeline", "protocol", "subject", "value") if k not in r})
+    if missing:
+        raise ValueError(f"every row needs the keys pipeline, protocol, subject and value; missing {missing}")
+    pipelines = list(dict.fromkeys(r["pipeline"] for r in rows)) if pipelines is None else list(pipelines)
+    protocols = list(dict.fromkeys(r["protocol"] for r in rows)) if protocols is None else list(protocols)
+    rows = [r for r in rows if r["pipeline"] in pipelines and r["protocol"] in protocols]
+    if not rows:
+        raise ValueError("no score rows to draw for the requested pipelines and protocols")
+    metrics = {r.get("metric") for r in rows}
+    if len(metrics) > 1:
+        raise ValueError(f"the rows mix metrics {sorted(map(str, metrics))}; draw one metric at a time")
+    created = ax is None
+    if created:
+        ax = _new_axes(figsize=(max(5.0, 1.1 * len(pipelines) * len(protocols)), 4))[0, 0]
+    colours = ["#2471a3", "#c0392b", "#7f8c8d", "#239b56"]
+    rng = np.random.default_rng(0)  # jitter only; fixed so figures are reproducible
+    ticks, labels = [], []
+    for i, pipeline in enumerate(pipelines):
+        positions = {}
+        for j, protocol in enumerate(protocols):
+            mine = [r for r in rows if r["pipeline"] == pipeline and r["protocol"] == protocol]
+            if not mine:
+                continue
+            x = i * (len(protocols) + 1) + j
+            values = np.array([float(r["value"]) for r in mine])
+            xs = x + rng.uniform(-0.15, 0.15, size=values.size)
+            ax.scatter(xs, values, s=12, color=colours[j % len(colours)], alpha=0.8, zorder=3)
+            ax.hlines(values.mean(), x - 0.3, x + 0.3, color="k", lw=2, zorder=4)
+            positions[protocol] = {r["subject"]: (px, v) for r, px, v in zip(mine, xs, values)}
+            ticks.append(x)
+            labels.append(f"{pipeline}\n{protocol}")
+        _join_subjects(ax, positions, protocols)
+    chances = {r.get("chance") for r in rows} - {None}
+    if len(chances) == 1:
+        ax.axhline(chances.pop(), color="k", ls="--", lw=0.8, label="chance")
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_xticks(ticks, labels, fontsize=8)
+    ax.set_ylabel(str(metrics.pop() or "score") + " per test subject")
+    ax.set_title("Per-subject scores (bar: mean over subjects; lines join a subject's scores)")
+    if created:
+        ax.figure.tight_layout()
+    return ax
+
+
+def _join_subjects(ax, positions, protocols):
+    """Grey lines from a subject's point under one protocol to its point under the next."""
+    present = [p for p in protocols if p in positions]
+    for left, right in zip(present, present[1:]):
+        for subject, (x0, v0) in positions[left].items():
+            if subject in positions[right]:
+                x1, v1 = positions[right][subject]
+                ax.plot([x0, x1], [v0, v1], color="0.7", lw=0.6, zorder=2)

@@ -35,13 +35,13 @@ def _quiet_skvalence_logger():
 @pytest.fixture(scope="session")
 def minilm_path():
     """Folder of the bundled offline default model (all-MiniLM-L6-v2)."""
-    from skvalence.text._tiny import default_model_path
+    from skvalence.text.encoder import default_model_path
 
     return default_model_path()
 
 
 def _tiny(tmp_path_factory, architecture):
-    from skvalence.text._tiny import make_tiny_model
+    from tiny_models import make_tiny_model
 
     return make_tiny_model(tmp_path_factory.mktemp(f"tiny_{architecture}"), architecture)
 

@@ -379,3 +379,124 @@ def test_with_valence_net_members():
     np.testing.assert_allclose(proba, members.mean(0), rtol=1e-6)
     # members differ by seed, so their validation predictions are not all identical
     assert len({m.predict_proba(X[:20].astype(np.float32)).round(6).tobytes() for m in ens.estimators_}) == 3
+
+
+# ---------------------------------------------------------------------------
+# fit parameters reach the members (by signature, or by metadata routing)
+# ---------------------------------------------------------------------------
+
+
+class ParamsRecorder(ClassifierMixin, BaseEstimator):
+    """Logistic regression that records the ``groups``/``stimulus`` its fit and predict_proba got."""
+
+    def __init__(self, C=1.0, random_state=None):
+        self.C = C
+        self.random_state = random_state
+
+    def fit(self, X, y, groups=None, stimulus=None):
+        self.fit_groups_ = None if groups is None else np.asarray(groups)
+        self.fit_stimulus_ = None if stimulus is None else np.asarray(stimulus)
+        self.lr_ = LogisticRegression(C=self.C).fit(X, y)
+        self.classes_ = self.lr_.classes_
+        return self
+
+    def predict_proba(self, X, groups=None):
+        self.predict_groups_ = None if groups is None else np.asarray(groups)
+        return self.lr_.predict_proba(X)
+
+
+class GroupsCentering(BaseEstimator):
+    """Pipeline step that centres each group by its own mean; requests ``groups`` in fit and transform."""
+
+    __metadata_request__fit = {"groups": True}
+    __metadata_request__transform = {"groups": True}
+
+    def fit(self, X, y=None, groups=None):
+        if groups is None:
+            raise ValueError("GroupsCentering needs groups")
+        self.fit_groups_ = np.asarray(groups)
+        return self
+
+    def transform(self, X, groups=None):
+        if groups is None:
+            raise ValueError("GroupsCentering needs groups")
+        groups = np.asarray(groups)
+        self.transform_groups_ = groups
+        out = np.asarray(X, dtype=float).copy()
+        for g in np.unique(groups):
+            out[groups == g] -= out[groups == g].mean(0)
+        return out
+
+    def fit_transform(self, X, y=None, groups=None):
+        return self.fit(X, y, groups=groups).transform(X, groups=groups)
+
+
+def test_groups_and_stimulus_reach_members_sliced_to_their_training_rows():
+    X, y, subject, stimulus, _ = _cohort(n_subjects=10)
+    ens = ResidualDiversityEnsemble(ParamsRecorder(), member_grid={"C": [0.1, 1.0]}, random_state=0)
+    ens.fit(X, y, groups=subject, stimulus=stimulus)
+    for member in ens.estimators_:
+        np.testing.assert_array_equal(member.fit_groups_, subject[ens.train_index_])
+        np.testing.assert_array_equal(member.fit_stimulus_, stimulus[ens.train_index_])
+    # a member whose fit takes neither (LogisticRegression) still trains: the ids are the ensemble's own too
+    ResidualDiversityEnsemble(LogisticRegression(), member_grid={"C": [1.0]}, random_state=0).fit(
+        X, y, groups=subject, stimulus=stimulus)
+
+
+def test_refit_full_passes_all_rows_ids_and_unknown_fit_param_is_a_type_error():
+    X, y, subject, stimulus, _ = _cohort(n_subjects=10)
+    ens = ResidualDiversityEnsemble(ParamsRecorder(), member_grid={"C": [0.1, 1.0]}, selection="greedy",
+                                    n_members=1, refit_full=True, random_state=0)
+    ens.fit(X, y, groups=subject)
+    (chosen,) = ens.selected_
+    np.testing.assert_array_equal(ens.estimators_[chosen].fit_groups_, subject)
+    other = 1 - chosen
+    np.testing.assert_array_equal(ens.estimators_[other].fit_groups_, subject[ens.train_index_])
+    with pytest.raises(TypeError, match="sample_weight"):
+        clone(ens).fit(X, y, groups=subject, sample_weight=np.ones(len(y)))
+
+
+def test_metadata_routing_delivers_groups_into_a_member_pipeline():
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+
+    X, y, subject, _, _ = _cohort(n_subjects=10)
+    # an offset per subject that only per-subject centring removes
+    X = X + 20.0 * np.random.RandomState(1).normal(size=(10, X.shape[1]))[subject]
+    member = make_pipeline(GroupsCentering(), LogisticRegression())
+    ens = ResidualDiversityEnsemble(member, member_grid={"logisticregression__C": [0.1, 1.0]}, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        ens.fit(X, y, groups=subject)
+        for fitted in ens.estimators_:
+            np.testing.assert_array_equal(fitted[0].fit_groups_, subject[ens.train_index_])
+            # the validation part was scored with its own subjects' ids
+            np.testing.assert_array_equal(fitted[0].transform_groups_, subject[ens.validation_index_])
+        routed_scores = ens.member_scores_
+        proba = ens.predict_proba(X[:30], groups=subject[:30])
+        np.testing.assert_array_equal(ens.estimators_[0][0].transform_groups_, subject[:30])
+        assert proba.shape == (30, len(ens.classes_))
+        with pytest.raises(ValueError, match="needs groups"):
+            ens.predict(X[:30])  # the member requests groups; none given
+    # without routing the pipeline gets no groups and its centring step fails: the routing made the difference
+    with pytest.raises(ValueError, match="needs groups"):
+        clone(ens).fit(X, y, groups=subject)
+    # and per-subject centring helps the members on the held-out subjects (the effect is real)
+    plain = ResidualDiversityEnsemble(LogisticRegression(), member_grid={"C": [0.1, 1.0]}, random_state=0)
+    plain.fit(X, y, groups=subject)
+    assert routed_scores.mean() > plain.member_scores_.mean() + 0.05
+
+
+def test_metadata_routing_without_a_member_request_is_refused():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    X, y, subject, _, _ = _cohort(n_subjects=8)
+    ens = ResidualDiversityEnsemble(ParamsRecorder(), member_grid={"C": [1.0]}, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(UnsetMetadataPassedError, match="groups"):
+            ens.fit(X, y, groups=subject)
+        member = ParamsRecorder().set_fit_request(groups=True, stimulus=False)
+        ens = clone(ens).set_params(estimator=member.set_predict_proba_request(groups=False))
+        ens.fit(X, y, groups=subject)
+        np.testing.assert_array_equal(ens.estimators_[0].fit_groups_, subject[ens.train_index_])
+        assert ens.estimators_[0].fit_stimulus_ is None and ens.estimators_[0].predict_groups_ is None

@@ -11,6 +11,7 @@ from .geometry import (
     residual_axis_alignment,
     split_basin_residual,
 )
+from .identity import identify_stimulus, score_protocols, summarize_scores
 from .rediscovery import RediscoveryResult, rediscovery_zoo, zoo_null
 from ..decoders.callbacks import FeatureDisplacementMonitor, GradientSubspaceMonitor
 from .saturation import (
@@ -36,7 +37,7 @@ __all__ = [
     "FeatureDisplacementMonitor", "GradientSubspaceMonitor", "RediscoveryResult", "SweepResult",
     "TrackingResult", "alignment_deltas", "alignment_sweep", "basin_projector", "bootstrap_ci",
     "compare_displacement", "compare_strategies", "compare_to_baseline", "displacement_summary",
-    "feature_displacement", "margin_tests",
+    "feature_displacement", "margin_tests", "identify_stimulus", "score_protocols", "summarize_scores",
     "class_axis_alignment", "class_mean_subspace", "class_means", "class_to_stimulus_coords",
     "directional_ablation", "feature_alignments", "holm_correction", "neural_collapse_ratio",
     "paired_comparison", "pearson_with_p",

@@ -147,6 +147,13 @@ class TrackingResult:
     coef_ : ndarray of shape (n_channels, n_bands) or (n_features,)
         In-sample ridge weights on standardised features, as a channel x band
         topography when channel and band names are known.
+    pattern_ : ndarray, same shape as ``coef_``
+        Forward model of the in-sample ridge (Haufe et al., 2014, NeuroImage 87:96-110):
+        the covariance of each standardised feature with the ridge's prediction, divided
+        by the prediction's variance. The weights ``coef_`` of a backward model also
+        cancel what is shared with nuisance (for example each clip's own pattern), so
+        they are not a topography; ``pattern_`` is the map of where the tracked signal
+        lives, and what the report plots.
     ch_names, bands : list of str or None
         Rows and columns of ``coef_`` when it is a topography.
     feature_names : list of str or None
@@ -187,6 +194,7 @@ class TrackingResult:
     bands: list | None = None
     feature_names: list | None = None
     n_subjects: int | None = None
+    pattern_: np.ndarray | None = None
 
     def to_dict(self):
         """The result as plain JSON-serialisable Python (non-finite -> None).
@@ -454,6 +462,16 @@ def _topography(n_features, feature_names, ch_names, bands):
 
 
 # --------------------------------------------------------------------------- ridge engine
+
+
+def _forward_pattern(standardised, weights):
+    """Haufe et al. (2014) forward pattern of a linear backward model: cov(x_j, y_hat) / var(y_hat)."""
+    predicted = standardised @ np.ravel(weights)
+    centred = predicted - predicted.mean()
+    variance = centred @ centred
+    if variance <= 0:
+        return np.zeros(standardised.shape[1])
+    return (standardised - standardised.mean(axis=0)).T @ centred / variance
 
 
 def _pipeline(alphas):
@@ -885,6 +903,8 @@ def track_vaxis(
 
     ridge = in_sample[-1]
     coef = ridge.coef_ if index is None else ridge.coef_[index]
+    pattern = _forward_pattern(in_sample[0].transform(M), ridge.coef_)
+    pattern = pattern if index is None else pattern[index]
     n_units = n_classes if permutation == "class" else coords.size
     return TrackingResult(
         r=r,
@@ -919,4 +939,5 @@ def track_vaxis(
         bands=bands,
         feature_names=feature_names,
         n_subjects=n_subjects,
+        pattern_=pattern,
     )

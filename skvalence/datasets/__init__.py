@@ -12,8 +12,28 @@ from .faced import load_faced
 from .seedv import load_seedv
 from .simulated import make_faced_like, make_seedv_like
 from .writers import write_faced_like, write_seedv_like
+from .sentiment import (
+    SENTIMENT_LOADERS,
+    binarize_by_sign,
+    find_sentiment_corpora,
+    load_imdb,
+    load_sst2,
+    load_vader_lexicon,
+    load_vader_sentences,
+    load_word_norms,
+    load_yelp_polarity,
+)
 
 __all__ = [
+    "SENTIMENT_LOADERS",
+    "binarize_by_sign",
+    "find_sentiment_corpora",
+    "load_imdb",
+    "load_sst2",
+    "load_vader_lexicon",
+    "load_vader_sentences",
+    "load_word_norms",
+    "load_yelp_polarity",
     "load_faced",
     "load_seedv",
     "make_faced_like",

@@ -8,7 +8,7 @@ of braindecode's ``EEGClassifier``) that
 * standardises inputs with statistics of the training data, stored inside the
   module;
 * trains with the paper's recipe: AdamW, linear warm-up then cosine schedule,
-  batch augmentation (:class:`~skvalence.eeg.augment.FeatureAugmenter`) and
+  per-sample augmentation (:class:`~skvalence.eeg.augment.FeatureAugmenter`) and
   soft-target distillation onto random orthonormal class prototypes;
 * adds one alignment strategy from :data:`~skvalence.decoders.ALIGNMENT_LOSSES`.
 
@@ -50,7 +50,7 @@ from skvalence.decoders.alignment import AlignmentBatch
 from skvalence.decoders.callbacks import warmup_cosine_scheduler
 from skvalence.decoders.modules import AXIAL_PAPER, build_module
 from skvalence.decoders.registry import get_strategy
-from skvalence.eeg.augment import FeatureAugmenter
+from skvalence.eeg.augment import FeatureAugmenter, cell_mask, channel_dropout, gaussian_noise
 from skvalence.eeg.montage import FACED_CHANNELS, SEEDV_CHANNELS
 from skvalence.utils._device import check_device
 from skvalence.utils._logging import resolve_verbose
@@ -208,8 +208,9 @@ class ValenceNetClassifier(NeuralNetClassifier):
     warmup_epochs : int, default=5
         Linear warm-up before the cosine schedule.
     augment : bool or FeatureAugmenter, default=True
-        Batch augmentation (p = 0.6, noise 0.05 std, channel dropout 0.15, cell
-        masking <= 5 %); False switches it off.
+        Training augmentation (noise 0.05 std, channel dropout 0.15, cell masking
+        <= 5 %), applied to each sample with probability p = 0.6 drawn per sample
+        (the augmenter's ``p``); False switches it off.
     distill : bool or float, default=True
         Soft-target distillation onto random orthonormal class prototypes; True
         means lambda = 0.5, a float sets lambda, False switches it off.
@@ -464,13 +465,28 @@ class ValenceNetClassifier(NeuralNetClassifier):
         Xi, yi = unpack_data(batch)
         x, stimulus = self._unpack(Xi)
         if training and self.augmenter_ is not None:
-            x = self.augmenter_(x, self.aug_rng_)
+            x = self._augment(x)
         progress = self._progress()
         features = self.module_.features(x)
         frozen = self._alignment_active() and self.aligner_.freeze_backbone(progress)
         logits = self.module_.head(features.detach() if frozen else features)
         terms = self.loss_terms(features, logits, yi, stimulus=stimulus, X=x, progress=progress)
         return sum(terms.values()), logits
+
+    def _augment(self, x):
+        """Augment each row with probability ``p``, drawn per sample (the paper's recipe).
+
+        :class:`~skvalence.eeg.augment.FeatureAugmenter` called on a batch flips one coin
+        for the whole batch; here every row flips its own, so about ``p`` of each batch is
+        augmented (noise, channel dropout, cell masking) and the rest passes unchanged.
+        """
+        aug, generator = self.augmenter_, self.aug_rng_
+        chosen = torch.rand((x.shape[0], 1), generator=generator, device=x.device) < aug.p
+        mean, std = aug._tensors(x)
+        out = gaussian_noise(x, std, aug.noise, generator)
+        out = channel_dropout(out, mean, int(aug.n_bands), aug.channel_drop, generator)
+        out = cell_mask(out, mean, aug.mask_fraction, generator)
+        return torch.where(chosen, out, x)
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)

@@ -30,6 +30,10 @@ Cross-dataset transfer (``"cross-dataset-transfer"``) pretrains the backbone on 
 source dataset's V-axis coordinates passed as ``alignment_kwargs={"source_X": ...,
 "source_coords": ...}`` (same channels and bands as ``X``), then fine-tunes on the
 training data.
+
+Each strategy names the target it is meant to get in ``target``: one V-axis
+coordinate per class, the language model's class centroids (geometry and prototype
+losses) or several axes (multi-axis).
 """
 
 from __future__ import annotations
@@ -93,6 +97,14 @@ class AlignmentStrategy:
         the others, ``"baseline"`` for ``"none"``.
     paper_note : str
         For a paper strategy, one line saying how it maps to the paper; else empty.
+    target : str
+        What ``alignment_target`` the strategy is meant to get from a language model:
+        ``"coordinate"`` (one V-axis coordinate per class, ``class_coords_``),
+        ``"centroids"`` (the class centroids, ``centroids_``: RSA, Procrustes, CKA and the
+        prototype losses compare the features' geometry with the model's), ``"axes"``
+        (several axes of the model as columns, one coordinate per class each) or
+        ``"none"`` for the baseline. Any of them is accepted by every strategy; this
+        says which one the reproduction passes.
 
     Examples
     --------
@@ -114,6 +126,7 @@ class AlignmentStrategy:
     requires: tuple = field(default_factory=tuple)
     origin: str = "ours"
     paper_note: str = ""
+    target: str = "coordinate"
 
     @property
     def needs_target(self):
@@ -132,7 +145,7 @@ class AlignmentStrategy:
 
 
 def _strategy(*, name, family, description, default_weight, reference, loss=None,
-              applied_to="features", requires=(), options=None):
+              applied_to="features", requires=(), options=None, target="coordinate"):
     """An :class:`AlignmentStrategy` from keyword fields (``options`` as a dict)."""
     return AlignmentStrategy(
         name=name,
@@ -144,10 +157,13 @@ def _strategy(*, name, family, description, default_weight, reference, loss=None
         loss=loss,
         options=tuple(sorted((options or {}).items())),
         requires=tuple(requires),
+        target="none" if loss is None else target,
     )
 
 
 _MASKED = "masked-input features"
+#: Target of the strategies that compare geometry with the language model's class centroids.
+_CENTROIDS = "centroids"
 _CARUANA = "Caruana (1997), Multitask learning, Machine Learning 28:41-75"
 _HINTON = "Hinton, Vinyals & Dean (2015), Distilling the knowledge in a neural network, arXiv:1503.02531"
 #: Loss-weight scaling: the axis MSE at 10**(+-0.5, +-1, +-1.5) times its unit weight.
@@ -225,7 +241,7 @@ _TABLE = [
         default_weight=1.0,
         reference="Schonemann (1966), A generalized solution of the orthogonal Procrustes problem, "
                   "Psychometrika 31:1-10",
-        loss=ProcrustesLoss,
+        loss=ProcrustesLoss, target=_CENTROIDS,
     ),
     _strategy(
         name="rsa", family="representational geometry",
@@ -233,14 +249,14 @@ _TABLE = [
         default_weight=1.0,
         reference="Kriegeskorte, Mur & Bandettini (2008), Representational similarity analysis, "
                   "Front. Syst. Neurosci. 2:4",
-        loss=RSALoss,
+        loss=RSALoss, target=_CENTROIDS,
     ),
     _strategy(
         name="linear-cka", family="representational geometry",
         description="1 - linear CKA between batch features and per-sample prototypes.",
         default_weight=1.0,
         reference="Kornblith et al. (2019), Similarity of neural network representations revisited, ICML",
-        loss=LinearCKALoss,
+        loss=LinearCKALoss, target=_CENTROIDS,
     ),
     # Prototype classification and contrastive losses.
     _strategy(
@@ -249,7 +265,7 @@ _TABLE = [
                     "class prototypes.",
         default_weight=0.5,
         reference="Snell, Swersky & Zemel (2017), Prototypical networks for few-shot learning, NeurIPS",
-        loss=PrototypeCELoss, options={"similarity": "distance", "temperature": 1.0},
+        loss=PrototypeCELoss, options={"similarity": "distance", "temperature": 1.0}, target=_CENTROIDS,
     ),
     _strategy(
         name="infonce-prototypes", family="contrastive",
@@ -257,7 +273,7 @@ _TABLE = [
         default_weight=0.5,
         reference="van den Oord, Li & Vinyals (2018), Representation learning with contrastive predictive "
                   "coding, arXiv:1807.03748",
-        loss=PrototypeCELoss, options={"similarity": "cosine", "temperature": 0.1},
+        loss=PrototypeCELoss, options={"similarity": "cosine", "temperature": 0.1}, target=_CENTROIDS,
     ),
     _strategy(
         name="supcon-valence", family="contrastive",
@@ -275,9 +291,9 @@ _TABLE = [
     # Several language models' axes.
     _strategy(
         name="multi-axis", family="multiple LLM axes",
-        description="Regress the features onto every column of alignment_target (one axis per language "
-                    "model) at once.",
-        default_weight=1.0, reference=_PAPER, loss=MultiAxisRegression,
+        description="Regress the features onto every column of alignment_target (one axis per column: "
+                    "other language models, layers or axis methods) at once.",
+        default_weight=1.0, reference=_PAPER, loss=MultiAxisRegression, target="axes",
     ),
     # Distillation.
     _strategy(
@@ -285,7 +301,7 @@ _TABLE = [
         description="KL to a teacher posterior from distances between the sample's class prototype and "
                     "all prototypes.",
         default_weight=0.5, reference=_HINTON, loss=PrototypeDistillation, applied_to="logits",
-        options={"source": "class"},
+        options={"source": "class"}, target=_CENTROIDS,
     ),
     _strategy(
         name="stimulus-prototype-distill", family="prototype distillation",
@@ -373,7 +389,8 @@ PAPER_STRATEGY_NOTES = MappingProxyType({
     "procrustes": "Procrustes alignment of class means onto the language-model prototypes",
     "rsa": "RSA between class-mean and prototype dissimilarity matrices",
     "distance-ce": "distance-based cross-entropy against the class prototypes",
-    "multi-axis": "multiple LLM axes (one target column per language model)",
+    "multi-axis": "multiple LLM axes (one target column per axis; the reproduction passes the PCA and the "
+                  "difference-of-means axes of the same model's centroids)",
     "axis-mse": "auxiliary MSE on the V-axis coordinate (unit weight)",
     "class-prototype-distill": "class-prototype distillation",
     "stimulus-prototype-distill": "stimulus-prototype distillation",
@@ -382,7 +399,9 @@ PAPER_STRATEGY_NOTES = MappingProxyType({
     "head-ia3": "parameter-efficient heads: IA3",
     "pretrain-frozen": "pretrain-then-finetune on the axis, frozen backbone",
     "pretrain-unfrozen": "pretrain-then-finetune on the axis, unfrozen backbone",
-    "cross-dataset-transfer": "cross-dataset transfer: pretrain on the other dataset's axis, fine-tune here",
+    "cross-dataset-transfer": "cross-dataset transfer: pretrain on another cohort's V-axis coordinates, fine-tune "
+                              "here (the reproduction's source: a second simulated cohort of the same channel "
+                              "layout, drawn with another seed)",
     **{f"axis-mse-x{scale:g}": f"loss-weight scaling: auxiliary axis MSE at {scale:g}x "
                                "(our choice of the family's weight grid)"
        for scale in _WEIGHT_SCALES},

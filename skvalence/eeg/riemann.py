@@ -56,20 +56,35 @@ __all__ = [
 ]
 
 _CLASSIFIERS = ("tangent-space", "mdm")
-#: Epochs processed at once by FilterBankCovariances (bounds peak memory).
-_CHUNK_EPOCHS = 256
+#: Float64 bytes of raw input band-passed at once by FilterBankCovariances. The filter's work arrays
+#: are a few times this, so extraction needs a small, fixed working memory beyond its input and output
+#: (a few epochs of 32 channels x 10 s at 250 Hz), whatever the number of epochs or subjects.
+_CHUNK_BYTES = 4 * 2**20
+
+_SHRINKAGE_HINT = (
+    "use a shrinkage estimator -- make_riemann_pipeline(shrinkage='oas') or "
+    "FilterBankCovariances(estimator='oas'); 'lwf' works too -- and drop a channel of average-referenced "
+    "data (its covariance has rank n_channels - 1)"
+)
 
 
 def _check_spd(covs, where):
-    """Raise a clear ValueError when matrices are not symmetric positive definite."""
+    """Raise a clear ValueError when matrices are not symmetric positive definite.
+
+    Checked here so that pyriemann's means, logarithms and distances never meet
+    a singular matrix (which would fail deep inside with a LinAlgError or NaN).
+    """
+    scale = np.abs(covs).max(axis=(-2, -1), keepdims=True)
+    asymmetric = (np.abs(covs - np.swapaxes(covs, -1, -2)) > 1e-8 * scale).any(axis=(-2, -1))
+    if asymmetric.any():
+        raise ValueError(f"{where}: {int(asymmetric.sum())} matrix(ces) are not symmetric; expected covariance matrices")
     eig = np.linalg.eigvalsh(covs)
-    bad = ~np.isfinite(eig).all(axis=-1) | (eig[..., 0] <= 1e3 * np.finfo(np.float64).eps * eig[..., -1])
+    bad = ~np.isfinite(eig).all(axis=-1) | (eig[..., 0] <= 1e3 * np.finfo(np.float64).eps * np.abs(eig[..., -1]))
     if bad.any():
         n_bad = int(bad.reshape(bad.shape[0], -1).any(axis=1).sum())
         raise ValueError(
-            f"{where}: {n_bad} covariance matrix(ces) are rank-deficient or singular (too few samples per "
-            "channel, flat or linearly dependent channels, e.g. after average referencing); use a "
-            "shrinkage estimator (estimator='oas' or 'lwf') or drop dependent channels"
+            f"{where}: {n_bad} covariance matrix(ces) are not positive definite (rank-deficient or singular: too "
+            f"few samples per channel, flat or linearly dependent channels); {_SHRINKAGE_HINT}"
         )
 
 
@@ -112,6 +127,23 @@ class FilterBankCovariances(TransformerMixin, BaseEstimator):
     ch_names_ : list of str or None
         Channel names of the Epochs seen in ``fit`` (None for arrays).
 
+    Notes
+    -----
+    **Shrinkage.** Keep ``"oas"`` (or ``"lwf"``) unless epochs have many more
+    samples than channels *and* the channels are linearly independent:
+    average-referenced data have rank ``n_channels - 1`` and ``"scm"`` then
+    gives singular matrices, which ``transform`` refuses with a ValueError
+    (drop one channel as well). Matrices are checked to be symmetric positive
+    definite before any Riemannian step sees them.
+
+    **Memory.** Epochs are band-passed a few at a time (about 4 MiB of
+    float64 input per chunk), and float32 input is converted chunk by chunk,
+    so the working memory beyond the input and the output is small and fixed.
+    To extract many subjects, load and transform one subject at a time and
+    keep the (much smaller) covariance matrices: on FACED-sized subjects
+    (84 x 32 x 2500 float32) the peak of ``transform`` is below one subject's
+    raw array.
+
     Examples
     --------
     >>> import numpy as np
@@ -142,7 +174,8 @@ class FilterBankCovariances(TransformerMixin, BaseEstimator):
             )
         if not reset and shape[1] != self.n_channels_:
             raise ValueError(f"X has {shape[1]} channels, but {type(self).__name__} was fitted with {self.n_channels_}")
-        return validate_data(self, X, reset=reset, allow_nd=True, dtype=np.float64, ensure_all_finite=True)
+        # float32 stays float32 here (no copy of a whole cohort); chunks are converted to float64 in transform.
+        return validate_data(self, X, reset=reset, allow_nd=True, dtype=(np.float64, np.float32), ensure_all_finite=True)
 
     def _epochs_meta(self, epochs):
         sfreq = float(epochs.info["sfreq"])
@@ -224,9 +257,10 @@ class FilterBankCovariances(TransformerMixin, BaseEstimator):
             sos_list.append(signal.butter(self.filter_order, edges, btype=kind, fs=self.sfreq_, output="sos"))
         covariances = Covariances(estimator=self.estimator)
         out = np.empty((n_epochs, len(sos_list), self.n_channels_, self.n_channels_))
-        for start in range(0, n_epochs, _CHUNK_EPOCHS):
-            stop = min(start + _CHUNK_EPOCHS, n_epochs)
-            data = np.asarray(reader(start, stop), dtype=np.float64)
+        chunk = max(1, _CHUNK_BYTES // (8 * self.n_channels_ * n_times))
+        for start in range(0, n_epochs, chunk):
+            stop = min(start + chunk, n_epochs)
+            data = np.asarray(reader(start, stop), dtype=np.float64)  # float32 input is converted chunk by chunk
             for b, sos in enumerate(sos_list):
                 padlen = min(3 * (2 * len(sos) + 1), n_times - 1)
                 filtered = signal.sosfiltfilt(sos, data, axis=-1, padlen=padlen)
@@ -249,6 +283,13 @@ def _as_matrices(X, owner):
     if not np.isfinite(X).all():
         raise ValueError(f"{owner}: input contains NaN or infinity")
     return X if X.ndim == 4 else X[:, np.newaxis]
+
+
+def _spd_matrices(X, owner):
+    """:func:`_as_matrices`, and every matrix checked symmetric positive definite."""
+    X = _as_matrices(X, owner)
+    _check_spd(X, owner)
+    return X
 
 
 class SubjectRecentering(TransformerMixin, BaseEstimator):
@@ -365,7 +406,7 @@ class SubjectRecentering(TransformerMixin, BaseEstimator):
         self : SubjectRecentering
         """
         self._check_params()
-        X4 = _as_matrices(X, type(self).__name__)
+        X4 = _spd_matrices(X, type(self).__name__)
         groups = self._groups(groups, X4.shape[0], "fit")
         self.n_bands_, self.n_channels_ = X4.shape[1], X4.shape[2]
         self.n_groups_ = int(np.unique(groups).size)
@@ -387,7 +428,7 @@ class SubjectRecentering(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_params()
-        X4 = _as_matrices(X, type(self).__name__)
+        X4 = _spd_matrices(X, type(self).__name__)
         if X4.shape[1:3] != (self.n_bands_, self.n_channels_):
             raise ValueError(
                 f"SubjectRecentering was fitted on {self.n_bands_} band(s) of {self.n_channels_}x{self.n_channels_} "
@@ -414,7 +455,7 @@ class SubjectRecentering(TransformerMixin, BaseEstimator):
         X_new : ndarray, same shape as ``X``
         """
         self._check_params()
-        X4 = _as_matrices(X, type(self).__name__)
+        X4 = _spd_matrices(X, type(self).__name__)
         groups = self._groups(groups, X4.shape[0], "fit")
         self.fit(X, groups=groups)  # groups resolved above: at most one warning
         out = self._recentre(X4, groups)
@@ -434,6 +475,10 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
     ----------
     tangent_spaces_ : list of TangentSpace
         The fitted tangent space of each band.
+    n_bands_ : int
+        Number of bands seen in ``fit`` (1 for a 3-D stack).
+    n_channels_ : int
+        Matrix size seen in ``fit``.
 
     Examples
     --------
@@ -460,7 +505,8 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         -------
         self : FilterBankTangentSpace
         """
-        X = _as_matrices(X, type(self).__name__)
+        X = _spd_matrices(X, type(self).__name__)
+        self.n_bands_, self.n_channels_ = X.shape[1], X.shape[2]
         self.tangent_spaces_ = [TangentSpace(metric=self.metric).fit(X[:, b]) for b in range(X.shape[1])]
         return self
 
@@ -477,9 +523,12 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         T : ndarray of shape (n_epochs, n_bands * n_channels * (n_channels + 1) / 2)
         """
         check_is_fitted(self)
-        X = _as_matrices(X, type(self).__name__)
-        if X.shape[1] != len(self.tangent_spaces_):
-            raise ValueError(f"Expected {len(self.tangent_spaces_)} band(s), got {X.shape[1]}")
+        X = _spd_matrices(X, type(self).__name__)
+        if X.shape[1:3] != (self.n_bands_, self.n_channels_):
+            raise ValueError(
+                f"FilterBankTangentSpace was fitted on {self.n_bands_} band(s) of {self.n_channels_}x"
+                f"{self.n_channels_} matrices, got shape {np.shape(X)}"
+            )
         return np.concatenate([ts.transform(X[:, b]) for b, ts in enumerate(self.tangent_spaces_)], axis=1)
 
 

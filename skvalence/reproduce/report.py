@@ -23,7 +23,7 @@ from pathlib import Path
 from ..utils._io import atomic_write_text
 
 __all__ = ["paragraph", "heading", "note", "table", "validate_blocks", "figure_name_problem", "figure_problem",
-           "render_report", "write_report", "FIGURE_NAME"]
+           "params_blocks", "render_report", "write_report", "FIGURE_NAME"]
 
 #: What a figure name may look like: a plain PNG file name, no folders.
 FIGURE_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.png$")
@@ -190,6 +190,35 @@ def _block_html(block):
     return f"<p>{text}</p>"
 
 
+def _param_text(value, limit=80):
+    """A parameter value as short text (JSON for containers)."""
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def params_blocks(params):
+    """The estimator parameters of one step as compact blocks: shared values once, then a table of
+    the parameters that differ between its estimators (one row per estimator)."""
+    if not params:
+        return []
+    labels = list(params)
+    keys = sorted({k for p in params.values() for k in p})
+    shared = [k for k in keys if all(k in p for p in params.values())
+              and len({_param_text(p[k]) for p in params.values()}) == 1]
+    varying = [k for k in keys if k not in shared]
+    first = params[labels[0]]
+    blocks = [heading(f"Estimator parameters ({len(labels)} estimator{'s' if len(labels) != 1 else ''})")]
+    if shared:
+        blocks.append(note("Shared by all: " + "; ".join(f"{k}={_param_text(first[k])}" for k in shared)))
+    if varying:
+        rows = [[label] + [_param_text(params[label][k]) if k in params[label] else "" for k in varying]
+                for label in labels]
+        blocks.append(table(["estimator", *varying], rows))
+    return blocks
+
+
 def _step_status(entry):
     if not entry.get("in_run", True):
         return "stored (not in this run)"
@@ -197,7 +226,8 @@ def _step_status(entry):
 
 
 def _manifest_html(manifest):
-    keys = ("created", "profile", "data_source", "data_label", "model", "device", "device_requested",
+    keys = ("created", "profile", "smoke", "data_source", "data_label", "data_description",
+            "stimulus_coords_source", "model", "device", "device_requested",
             "random_state", "n_jobs", "scheduler", "python", "platform", "command")
     rows = [(key, _cell(manifest.get(key))) for key in keys]
     missing = manifest.get("missing_subjects") or []
@@ -208,21 +238,41 @@ def _manifest_html(manifest):
             + _table_html(("step", "wall time (s)", "this run"), steps))
 
 
+def _stimulus_html(manifest):
+    """Where the per-stimulus coordinates come from; without any, what was skipped and how to enable it."""
+    source = manifest.get("stimulus_coords_source")
+    if not source:
+        return ""
+    if manifest.get("stimulus_coords_available", True):
+        return f"<p class='note'>Per-stimulus coordinates (residual analyses): {html.escape(str(source))}.</p>"
+    from .stimuli import RESIDUAL_ANALYSES
+
+    skipped = "".join(f"<li>{html.escape(a)}</li>" for a in RESIDUAL_ANALYSES)
+    return (f"<div class='sim'><p>Per-stimulus coordinates: {html.escape(str(source))}.</p>"
+            f"<p>Skipped for want of them:</p><ul>{skipped}</ul></div>")
+
+
 def render_report(records, manifest, figures_dir):
     """The report as one HTML string, from step records (dicts with name, title, blocks, figures)."""
     esc = html.escape
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>skvalence report</title>"
              f"<style>{_STYLE}</style></head><body><h1>skvalence reproduction report</h1>"]
     if manifest.get("data_label") == "simulated":
-        parts.append("<p class='sim'>EEG numbers in this report are measured on the simulated FACED-like "
-                     "cohort, a test bed with a documented generative model. They are not evidence about "
-                     "human EEG.</p>")
+        cohort = manifest.get("data_description") or "simulated FACED-like cohort"
+        parts.append(f"<p class='sim'>EEG numbers in this report are measured on the {esc(cohort)}, a test "
+                     "bed with a documented generative model. They are not evidence about human EEG.</p>")
+    if manifest.get("smoke"):
+        parts.append("<p class='sim'>Smoke run (--smoke): the profile's code path and recipe at toy sizes "
+                     "(few subjects, one epoch, a handful of strategies and members). Its numbers say "
+                     "nothing; it only shows that the run works.</p>")
+    parts.append(_stimulus_html(manifest))
     parts.append("<ul>" + "".join(f"<li><a href='#{esc(str(r['name']))}'>{esc(str(r['title']))}</a></li>"
                                   for r in records) + "</ul>")
     for record in records:
         parts.append(f"<section id='{esc(str(record['name']))}'><h2>{esc(str(record['title']))}</h2>")
         parts.extend(_block_html(block) for block in record.get("blocks", []))
         parts.extend(_figure_html(figures_dir, fig) for fig in record.get("figures", []))
+        parts.extend(_block_html(block) for block in params_blocks(record.get("params")))
         parts.append("</section>")
     parts.append(_manifest_html(manifest))
     parts.append("</body></html>")

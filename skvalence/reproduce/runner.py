@@ -1,13 +1,14 @@
 """Run the main job's steps in order, resuming from what earlier runs stored.
 
 Each finished step is written atomically to ``<out>/steps/<name>.json``: its results,
-its report section as data (blocks), its figure names, and the fingerprint of every
+its report section as data (blocks), its figure names, its per-subject score rows and
+the parameters of the estimators it trained, and the fingerprint of every
 input it read (see :meth:`Step.fingerprint <skvalence.reproduce.steps.Step.fingerprint>`)
 including the stored results of the steps it depends on. A later run reuses a stored
 step only while that fingerprint is unchanged and its figures are readable PNGs;
 otherwise the step runs again and the log says why.
 
-``results.json`` and ``report.html`` are always assembled from the stored records of
+``results.json``, ``scores.csv`` and ``report.html`` are always assembled from the stored records of
 every step that is finished, valid and current, in registry order, so running a
 subset (``--steps summary``) refreshes that subset and keeps every other section.
 Stored step files are untrusted input: each is checked against a schema and an
@@ -22,6 +23,8 @@ dead process on this host is taken over with a message.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import logging
 import os
@@ -32,15 +35,17 @@ import time
 import uuid
 from pathlib import Path
 
-from ..utils._io import atomic_write_json
+from ..utils._io import atomic_write_json, atomic_write_text
 from ..utils._logging import log_message
 from ..utils._validation import jsonable
 from ._fingerprint import describe_changes, results_digest
 from .errors import ReproduceError, RunLockedError, StoredResultError
 from .manifest import build_manifest
 from .report import figure_name_problem, figure_problem, validate_blocks, write_report
+from .steps.base import SCORE_COLUMNS
 
-__all__ = ["run_steps", "write_json_atomic", "load_step_record", "OutputLock", "LOCK_NAME"]
+__all__ = ["run_steps", "write_json_atomic", "write_scores_csv", "load_step_record", "validate_run", "OutputLock",
+           "LOCK_NAME", "SCORES_NAME"]
 
 #: Name of the lock file inside ``--out``.
 LOCK_NAME = ".skvalence.lock"
@@ -231,6 +236,30 @@ class OutputLock:
 _RECORD_TYPES = {"name": str, "title": str, "fingerprint": dict, "results": dict, "blocks": list,
                  "figures": list, "wall_time_s": (int, float), "finished_at": str}
 
+#: Keys a stored record may lack (written by an older version): their empty value.
+_OPTIONAL_RECORD = {"scores": list, "params": dict}
+
+#: Name of the per-subject score table inside ``--out``.
+SCORES_NAME = "scores.csv"
+
+
+def _scores_problem(scores):
+    """What is wrong with a step's per-subject score rows, or None."""
+    if not isinstance(scores, list):
+        return "'scores' is not a list"
+    for i, row in enumerate(scores):
+        if not isinstance(row, dict) or set(row) != set(SCORE_COLUMNS):
+            return f"score row {i} does not have exactly the columns {', '.join(SCORE_COLUMNS)}"
+        if not all(v is None or isinstance(v, (str, int, float)) for v in row.values()):
+            return f"score row {i} holds a value that is not a number or a string"
+    return None
+
+
+def _params_problem(params):
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        return "'params' is not a mapping of estimator label -> parameter dict"
+    return None
+
 
 def _section_problem(blocks, figures, figures_dir):
     """What is wrong with a report section (blocks, figure names), or None."""
@@ -272,9 +301,12 @@ def load_step_record(path, name, figures_dir):
     if not (record["wall_time_s"] >= 0 and record["wall_time_s"] != float("inf")):
         raise StoredResultError(f"{path}: 'wall_time_s' is not a finite non-negative number")
     problem = _section_problem(record["blocks"], record["figures"], figures_dir)
+    for key, kind in _OPTIONAL_RECORD.items():
+        record.setdefault(key, kind())
+    problem = problem or _scores_problem(record["scores"]) or _params_problem(record["params"])
     if problem is not None:
         raise StoredResultError(f"{path}: {problem}")
-    return {key: record[key] for key in _RECORD_TYPES}
+    return {key: record[key] for key in (*_RECORD_TYPES, *_OPTIONAL_RECORD)}
 
 
 def _warn(context, message):
@@ -327,13 +359,31 @@ def _evaluate(context, step, records, order, force=False, warn=True, compute_fin
     return record, None, fingerprint
 
 
-def _run_order(steps, all_steps):
-    """Every known step in registry order (the given instances replacing theirs), then extras."""
-    if all_steps is None:
-        from .steps import make_steps
+def _registered_steps(context, given):
+    """Every registered step; one that cannot be imported and is not run now is left out, with a warning."""
+    from .steps import available_steps, make_steps
 
-        all_steps = make_steps()
+    try:
+        return make_steps()
+    except ImportError:
+        pass  # one step module is missing or broken: find which, keep the others
+    out = []
+    for name in available_steps():
+        if name in given:
+            out.append(given[name])
+            continue
+        try:
+            out.extend(make_steps([name]))
+        except ImportError as exc:
+            _warn(context, f"step {name!r} left out of the outputs: it cannot be imported ({exc})")
+    return out
+
+
+def _run_order(context, steps, all_steps):
+    """Every known step in registry order (the given instances replacing theirs), then extras."""
     given = {s.name: s for s in steps}
+    if all_steps is None:
+        all_steps = _registered_steps(context, given)
     order = [given.get(s.name, s) for s in all_steps]
     known = {s.name for s in order}
     return order + [s for s in steps if s.name not in known]
@@ -348,7 +398,14 @@ def _assemble(context, records, order, pending):
             if record is not None:
                 record["reused"] = True
                 view[step.name] = record
-    return [view[s.name] for s in order if s.name in view]
+    return [_titled(view[s.name]) for s in order if s.name in view]
+
+
+def _titled(record):
+    """The record with its title numbered by the registry (a stored one may predate a new step)."""
+    from .steps import numbered_title
+
+    return {**record, "title": numbered_title(record["name"], record["title"])}
 
 
 def _remove_leftover_temporaries(context):
@@ -360,11 +417,30 @@ def _remove_leftover_temporaries(context):
                     path.unlink()
 
 
+def write_scores_csv(path, records):
+    """Every step's per-subject score rows as one tidy CSV (columns :data:`SCORE_COLUMNS`), atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SCORE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerows(record.get("scores") or [])
+    atomic_write_text(path, buffer.getvalue())
+
+
 def _write_outputs(context, records, elapsed):
     manifest = build_manifest(context, records, elapsed)
     write_json_atomic(context.out / "results.json",
                       {"manifest": manifest, "steps": {r["name"]: r["results"] for r in records}})
+    write_scores_csv(context.out / SCORES_NAME, records)
     write_report(context.out / "report.html", records, manifest, context.figures_dir)
+
+
+def validate_run(context, steps):
+    """Everything that can be checked before training: the stimulus file against the data,
+    and each step's own :meth:`~skvalence.reproduce.steps.Step.validate`."""
+    context.check_stimulus_file()
+    for step in steps:
+        step.validate(context)
 
 
 def run_steps(context, steps, force=False, all_steps=None):
@@ -393,7 +469,7 @@ def run_steps(context, steps, force=False, all_steps=None):
         If another live run holds the output folder.
     """
     steps = list(steps)
-    order = _run_order(steps, all_steps)
+    order = _run_order(context, steps, all_steps)
     to_run = {s.name for s in steps}
     context.out.mkdir(parents=True, exist_ok=True)
     with OutputLock(context.out, log=context.log):
@@ -401,6 +477,7 @@ def run_steps(context, steps, force=False, all_steps=None):
             (context.out / sub).mkdir(parents=True, exist_ok=True)
         _remove_leftover_temporaries(context)
         context.check_data()
+        validate_run(context, steps)
         context.__dict__.pop("_input_fingerprints", None)  # look at the inputs afresh
         context.results.clear()  # filled below from this run's records only
         run_started = time.perf_counter()
@@ -433,7 +510,7 @@ def run_steps(context, steps, force=False, all_steps=None):
             pending = {s.name for s in order[i + 1:]}
             _write_outputs(context, _assemble(context, records, order, pending),
                            time.perf_counter() - run_started)
-        final = [records[s.name] for s in order if s.name in records]
+        final = [_titled(records[s.name]) for s in order if s.name in records]
         _write_outputs(context, final, time.perf_counter() - run_started)
         return final
 
@@ -443,9 +520,11 @@ def _compute(context, step, fingerprint):
     started = time.perf_counter()
     with context.parallel():
         output = step.run(context)
-    problem = _section_problem(jsonable(list(output.blocks)), list(output.figures), context.figures_dir)
+    scores, params = jsonable(list(output.scores)), jsonable(dict(output.params))
+    problem = (_section_problem(jsonable(list(output.blocks)), list(output.figures), context.figures_dir)
+               or _scores_problem(scores) or _params_problem(params))
     if problem is not None:
-        raise TypeError(f"step {step.name!r} returned a malformed report section: {problem}")
+        raise TypeError(f"step {step.name!r} returned a malformed output: {problem}")
     record = jsonable({
         "name": step.name,
         "title": step.title,
@@ -453,6 +532,8 @@ def _compute(context, step, fingerprint):
         "results": output.results,
         "blocks": list(output.blocks),
         "figures": list(output.figures),
+        "scores": scores,
+        "params": params,
         "wall_time_s": time.perf_counter() - started,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })

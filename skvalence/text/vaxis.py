@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvalence.emotions import FACED_CLASSES, FACED_VALENCE, SIGN_CLASS
 from skvalence.text.encoder import HiddenStateEncoder, check_texts
+from skvalence.text.norms import class_order
 from skvalence.text.stories import load_anchor_texts
 
 __all__ = ["VAxisTransformer", "axis_from_centroids"]
@@ -24,7 +25,7 @@ __all__ = ["VAxisTransformer", "axis_from_centroids"]
 _METHODS = ("pca", "diff_means")
 
 
-def _check_anchors(anchors):
+def _check_anchors(anchors, min_texts=2):
     """Validate an anchors mapping; return ``(classes, texts_per_class)``."""
     if anchors is None:
         anchors = load_anchor_texts()
@@ -52,6 +53,13 @@ def _check_anchors(anchors):
         raise ValueError(
             "anchors need at least one positive and one negative class (see "
             f"skvalence.emotions.FACED_VALENCE); got classes {classes}"
+        )
+    few = {name: len(t) for name, t in zip(classes, texts) if len(t) < min_texts}
+    if few:
+        raise ValueError(
+            f"anchors need at least min_texts_per_class={min_texts} texts per class, so that a "
+            f"centroid averages over more than one wording; got {few}. Add texts, or set "
+            "min_texts_per_class=1 for a deliberate one-text control"
         )
     return classes, texts
 
@@ -149,11 +157,18 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     model : str or None, default=None
         Hugging Face model folder or hub id; ``None`` is the bundled offline
         all-MiniLM-L6-v2. Remote code is never run.
-    layer : int, default=-2
-        Hidden-state index (0 = embeddings, negative from the end; -2 is the
-        penultimate layer, the paper's default).
-    pooling : {"auto", "last", "mean"}, default="auto"
-        Token pooling; ``"auto"`` is last-token for decoder LMs, mean for encoders.
+    layer : int or "auto", default="auto"
+        Hidden-state index (0 = embeddings, negative from the end). ``"auto"``:
+        the last layer of a sentence-transformers model (such as the bundled
+        MiniLM), the penultimate layer (the paper's default) of a decoder LM or
+        another encoder.
+    pooling : {"auto", "last", "mean", "cls", "max"}, default="auto"
+        Token pooling; ``"auto"``: a sentence-transformers model's own pooling,
+        last token for decoder LMs, mean for other encoders.
+    normalize : bool or "auto", default="auto"
+        L2-normalise every text's pooled vector before averaging and projecting;
+        ``"auto"``: True for sentence-transformers models, False otherwise. See
+        :class:`~skvalence.text.HiddenStateEncoder`.
     method : {"pca", "diff_means"}, default="pca"
         ``"pca"``: PC1 of the centred class centroids, signed so that joy is
         positive. ``"diff_means"``: positive minus negative class centroids.
@@ -172,6 +187,9 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     verbose : bool | int | str | None, default=None
         0/False: warnings only; 1/True: progress bars (INFO); 2: also per-epoch and per-item
         details (DEBUG); None: the level set by :func:`skvalence.utils.set_log_level` (INFO).
+    min_texts_per_class : int, default=2
+        Fewest anchor texts a class may have; 1 only for a deliberate control such
+        as :func:`~skvalence.text.one_sentence_anchors`.
 
     Attributes
     ----------
@@ -189,8 +207,19 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
         along the axis.
     class_coords_ : ndarray of shape (n_classes,)
         Coordinate of each centroid, ``(centroids_ - center_) @ axis_``.
+    layer_ : int
+        Hidden-state index used (``layer="auto"`` resolved; non-negative).
+    pooling_ : str
+        Pooling used.
+    normalize_ : bool
+        Whether pooled vectors were L2-normalised.
+    model_kind_ : {"sentence-transformers", "decoder", "encoder"}
+        The kind the ``"auto"`` settings were picked by.
     diagnostics_ : dict
-        ``cos_pca_diff_means`` (signed cosine between the two methods' axes),
+        ``class_order`` (:func:`skvalence.text.norms.class_order` of
+        ``class_coords_`` against the VADER valence of the category words:
+        Spearman rho, whether every positive class lies above every negative
+        one, the margin), ``cos_pca_diff_means`` (signed cosine between the two methods' axes),
         ``loco_abs_cos`` (``|cos|`` between the axis and the axis refit without
         each class; the sign class, and classes whose removal leaves one
         valence pole empty, are skipped), ``loco_mean_abs_cos``,
@@ -219,22 +248,25 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, anchors=None, model=None, layer=-2, pooling="auto", method="pca",
-                 batch_size=32, max_length=128, device="auto", cache_dir=None, verbose=None):
+    def __init__(self, anchors=None, model=None, layer="auto", pooling="auto", normalize="auto",
+                 method="pca", batch_size=32, max_length=128, device="auto", cache_dir=None,
+                 verbose=None, min_texts_per_class=2):
         self.anchors = anchors
         self.model = model
         self.layer = layer
         self.pooling = pooling
+        self.normalize = normalize
         self.method = method
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device
         self.cache_dir = cache_dir
         self.verbose = verbose
+        self.min_texts_per_class = min_texts_per_class
 
     def _make_encoder(self):
         return HiddenStateEncoder(
-            model=self.model, layer=self.layer, pooling=self.pooling,
+            model=self.model, layer=self.layer, pooling=self.pooling, normalize=self.normalize,
             batch_size=self.batch_size, max_length=self.max_length, device=self.device,
             cache_dir=self.cache_dir, verbose=self.verbose,
         )
@@ -261,7 +293,11 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
         """
         if self.method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, got {self.method!r}")
-        classes, texts = _check_anchors(self.anchors)
+        min_texts = self.min_texts_per_class
+        if isinstance(min_texts, bool) or not isinstance(min_texts, (int, np.integer)) \
+                or min_texts < 1:
+            raise ValueError(f"min_texts_per_class must be a positive int, got {min_texts!r}")
+        classes, texts = _check_anchors(self.anchors, int(min_texts))
         encoder = self._make_encoder()
         flat = [t for group in texts for t in group]
         H = encoder.encode(flat).astype(np.float64)
@@ -270,6 +306,10 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
 
         axis, evr = axis_from_centroids(centroids, classes, self.method)
         self.encoder_ = encoder
+        self.layer_ = encoder.layer_index
+        self.pooling_ = encoder.resolved_pooling
+        self.normalize_ = encoder.resolved_normalize
+        self.model_kind_ = encoder.model_kind
         self.classes_ = np.asarray(classes, dtype=object)
         self.centroids_ = centroids
         self.center_ = centroids.mean(axis=0)
@@ -285,6 +325,7 @@ class VAxisTransformer(TransformerMixin, BaseEstimator):
         loco = _leave_one_class_out(centroids, classes, self.method, self.axis_)
         values = np.array(list(loco.values())) if loco else np.array([np.nan])
         return {
+            "class_order": class_order(classes, (centroids - centroids.mean(axis=0)) @ self.axis_),
             "cos_pca_diff_means": float(pca_axis @ dm_axis),
             "loco_abs_cos": loco,
             "loco_mean_abs_cos": float(values.mean()),

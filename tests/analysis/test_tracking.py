@@ -590,3 +590,22 @@ def test_region_weights_finds_posterior_signal():
     res.coef_ = res.coef_.ravel()
     with pytest.raises(ValueError, match="n_channels"):
         res.region_weights()
+
+
+def test_forward_pattern_is_a_topography_where_weights_are_not():
+    # Haufe et al. (2014)'s example: feature 0 = signal + nuisance, feature 1 = the same
+    # nuisance alone. The backward weights need feature 1 (to cancel the nuisance); the
+    # signal lives in feature 0 only, and the forward pattern says so.
+    rng = np.random.default_rng(0)
+    stimuli = np.arange(28)
+    coords = rng.normal(size=28)
+    nuisance = rng.normal(size=28)
+    nuisance -= nuisance @ (coords - coords.mean()) / np.sum((coords - coords.mean()) ** 2) * coords
+    nuisance *= 2.0 / nuisance.std()  # twice the signal's SD, uncorrelated with it in the sample
+    X = np.column_stack([coords + nuisance, nuisance])
+    res = track_vaxis(X, stimuli, coords, stimulus_class=np.asarray(FACED_CLIP_CLASS), n_permutations=100,
+                      n_random_directions=0, n_bootstrap=0, random_state=0, verbose=0)
+    weights, pattern = np.abs(res.coef_), np.abs(res.pattern_)
+    assert weights[1] > 0.5 * weights[0]  # the backward model leans on the nuisance channel
+    assert pattern[1] < 0.15 * pattern[0]  # the forward model does not
+    assert json.loads(json.dumps(res.to_dict()))["pattern_"] is not None

@@ -17,7 +17,7 @@ HALF_LOG_2PIE = 0.5 * np.log(2 * np.pi * np.e)
 
 @pytest.fixture(scope="module")
 def de():
-    return make_faced_like(6, kind="de", random_state=0, verbose=0)
+    return make_faced_like(6, kind="de", random_state=0, difficulty="easy", verbose=0)
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +40,17 @@ def test_de_fields(de):
     shapes = {
         "stimulus_valence": (28,), "stimulus_arousal": (28,), "class_valence": (9,),
         "valence_topography": (32, 5), "arousal_topography": (32, 5),
-        "residual_patterns": (28, 160), "stimulus_effects": (28, 160),
-        "subject_offsets": (6, 160), "subject_gain": (6,), "spectrum": (32, 126),
-        "baseline_log_power": (32, 5),
+        "stimulus_patterns": (28, 160), "stimulus_effects": (28, 160),
+        "subject_offsets": (6, 160), "subject_gain": (6, 5), "subject_mixing": (6, 32, 32),
+        "subject_responded": (6, 28), "spectrum": (32, 126), "baseline_log_power": (32, 5),
     }  # fmt: skip
     for key, shape in shapes.items():
         assert truth[key].shape == shape, key
+    shares = truth.variance_shares
+    assert {"emotion", "stimulus", "subject_x_stimulus", "subject", "noise"} <= set(shares)
+    assert abs(sum(shares.values()) - 1) < 0.05, shares
+    proba = de.oracle.predict_proba(de.X[:4], subject=de.subject[:4])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
 def test_raw_fields(raw_and_de):
@@ -69,7 +74,7 @@ def test_deterministic_and_subject_stable():
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.truth.stimulus_valence, b.truth.stimulus_valence)
     assert not np.allclose(a.X, c.X)
-    assert not np.allclose(a.truth.residual_patterns, c.truth.residual_patterns)
+    assert not np.allclose(a.truth.stimulus_patterns, c.truth.stimulus_patterns)
     # Subject s is the same whether 2 or 3 subjects are simulated.
     d = make_faced_like(2, random_state=7, verbose=0)
     np.testing.assert_array_equal(d.X, a.X[: len(d.X)])
@@ -86,39 +91,66 @@ def test_full_cohort_builds():
 
 
 def test_docstring_model_is_implemented():
-    kw = dict(effect_scale=0.5, residual_scale=0.3, clip_scale=0.15)
-    d = make_faced_like(1, random_state=1, noise=0.0, subject_scale=0.0, gain_scale=0.0, verbose=0, **kw)
+    # Without noise, drift, artefacts, subject offsets, gains and mixing jitter, and with every
+    # subject responding to its clip's own latent, DE = 1/2 log(2 pi e) + 1/2 (L + G0 E + G0 h + I).
+    quiet = dict(noise=0.0, broadband_scale=0.0, tilt_scale=0.0, drift_scale=0.0, blink_rate=0.0, muscle_rate=0.0,
+                 subject_scale=0.0, gain_scale=0.0, mixing_jitter=0.0, responder_rate=1.0, label_noise=0.0,
+                 interaction_share=0.0)  # fmt: skip
+    d = make_faced_like(2, random_state=1, verbose=0, **quiet)
     t = d.truth
-    # Without noise and subject effects, DE = 1/2 log(2 pi e) + 1/2 (L + E).
-    expected = HALF_LOG_2PIE + 0.5 * (t.baseline_log_power.ravel() + t.stimulus_effects)
-    np.testing.assert_allclose(d.X, np.repeat(expected, 3, axis=0), atol=1e-12)
-    # E = lambda (v V + a A) + residual
-    effect = 0.5 * (np.outer(t.stimulus_valence, t.valence_topography.ravel())
-                    + np.outer(t.stimulus_arousal, t.arousal_topography.ravel()))
-    np.testing.assert_allclose(t.stimulus_effects, effect + t.residual_patterns)
+    G = t.subject_mixing[0]
+    np.testing.assert_allclose(t.subject_mixing[1], G)  # no jitter: every subject mixes alike
+    effects = np.einsum("ij,cjb->cib", G, t.stimulus_effects.reshape(28, 32, 5)).reshape(28, 160)
+    expected = HALF_LOG_2PIE + 0.5 * (t.baseline_log_power.ravel() + effects)
+    np.testing.assert_allclose(d.X, np.tile(np.repeat(expected, 3, axis=0), (2, 1)), atol=1e-10)
+    # Effects = lambda_e (v V + a A) + h, with shares of the locked variance as documented.
+    emotion = t.emotion_scale * (np.outer(t.stimulus_valence, t.valence_topography.ravel())
+                                 + np.outer(t.stimulus_arousal, t.arousal_topography.ravel()))
+    np.testing.assert_allclose(t.stimulus_effects, emotion + t.stimulus_patterns)
+    locked = t.params["signal_scale"] ** 2
+    np.testing.assert_allclose(t.stimulus_patterns.var(axis=0).mean(), t.params["stimulus_share"] * locked)
+    np.testing.assert_allclose(emotion.var(axis=0).mean(), (1 - t.params["stimulus_share"]) * locked)
     # Baseline = log of the background spectrum summed over each band's 1-Hz bins.
     f = t.spectrum_freqs
     alpha = (f >= 8) & (f < 13)
     np.testing.assert_allclose(t.baseline_log_power[:, 2], np.log(t.spectrum[:, alpha].sum(axis=1)))
-    # Residual patterns have the requested rank; class latents are the documented ones.
-    assert np.linalg.matrix_rank(t.residual_patterns, tol=1e-8) == 3
     np.testing.assert_array_equal(t.class_valence, [CLASS_LATENTS[c][0] for c in FACED_CLASSES])
     assert np.all((t.spectral_exponent >= 1) & (t.spectral_exponent <= 2))
 
 
-def test_topographies_follow_the_scalp():
-    t = make_faced_like(1, random_state=0, verbose=0).truth
+def test_topographies_are_drawn_not_fixed():
+    # The valence map comes from a smooth prior per random_state: no fixed region.
+    maps = [make_faced_like(1, random_state=s, verbose=0).truth.valence_topography for s in range(6)]
+    peaks = {int(np.argmax(np.abs(m).max(axis=1))) for m in maps}
+    assert len(peaks) >= 3, peaks
+    r = np.corrcoef(maps[0].ravel(), maps[1].ravel())[0, 1]
+    assert abs(r) < 0.6, r
+    # Smooth: neighbouring channels correlate more than distant ones across draws.
     names = list(FACED_CHANNELS)
-    gamma_v = np.abs(t.valence_topography[:, 4])
-    assert names[int(np.argmax(gamma_v))] in ("Oz", "O1", "O2")
-    assert gamma_v[names.index("Oz")] > 5 * gamma_v[names.index("Fz")]
-    alpha_a = np.abs(t.arousal_topography[:, 2])
-    assert alpha_a[names.index("Fz")] > 3 * alpha_a[names.index("Oz")]
-    # Mastoids carry little signal; alpha peak is posterior.
+    stack = np.stack([m[:, 4] for m in maps] + [make_faced_like(1, random_state=s, verbose=0).truth.arousal_topography[:, 4]
+                                                for s in range(6)])  # fmt: skip
+    near = np.corrcoef(stack[:, names.index("O1")], stack[:, names.index("Oz")])[0, 1]
+    far = np.corrcoef(stack[:, names.index("O1")], stack[:, names.index("Fp2")])[0, 1]
+    assert near > far, (near, far)
+    # Mastoids carry little signal; the background alpha peak is posterior.
+    t = make_faced_like(1, random_state=0, verbose=0).truth
     for m in ("A1", "A2"):
-        assert np.abs(t.valence_topography[names.index(m)]).max() < 0.05
+        assert np.abs(t.valence_topography[names.index(m)]).max() < 0.5 * np.abs(t.valence_topography).max()
     peak = t.spectrum[:, 10] / t.spectrum[:, 6]
     assert peak[names.index("Oz")] > peak[names.index("Fp1")]
+
+
+def test_given_topography_is_used():
+    topo = np.zeros((32, 5))
+    topo[names_index("Fz"), 2] = 1.0
+    d = make_faced_like(1, random_state=0, topography=topo, verbose=0)
+    np.testing.assert_array_equal(d.truth.valence_topography, topo)
+    with pytest.raises(ValueError, match="topography"):
+        make_faced_like(1, random_state=0, topography=np.ones((31, 5)), verbose=0)
+
+
+def names_index(name):
+    return list(FACED_CHANNELS).index(name)
 
 
 def test_raw_matches_de_through_periodogram(raw_and_de):
@@ -161,8 +193,9 @@ def test_raw_spectrum_follows_the_background_model():
     # Without window noise, subject and stimulus effects every window has the
     # baseline band powers, so the raw kind is stationary within a clip and its
     # Welch spectrum over the clip follows the background model S_j(f).
-    d = make_faced_like(1, kind="raw", random_state=2, noise=0.0, subject_scale=0.0, effect_scale=0.0,
-                        residual_scale=0.0, window_seconds=30, verbose=0)  # fmt: skip
+    d = make_faced_like(1, kind="raw", random_state=2, noise=0.0, subject_scale=0.0, signal_scale=0.0,
+                        broadband_scale=0.0, tilt_scale=0.0, drift_scale=0.0, blink_rate=0.0, muscle_rate=0.0,
+                        window_seconds=30, verbose=0)  # fmt: skip
     f, psd = welch(d.X.astype(np.float64), fs=250, nperseg=500, axis=-1)
     t = d.truth
     model = np.stack([np.interp(f, t.spectrum_freqs[1:-1], s[1:-1]) for s in t.spectrum])
@@ -173,6 +206,7 @@ def test_raw_spectrum_follows_the_background_model():
 
 
 def _valence_bacc(data):
+    # A sanity check of the test bed on the easy preset (chance is 0.5), not a claim about EEG.
     mask = data.valence != 0
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
     scores = cross_val_score(
@@ -185,7 +219,7 @@ def _valence_bacc(data):
 def test_valence_is_decodable_across_subjects(de):
     # A sanity check of the test bed (chance is 0.5), not a claim about EEG.
     assert _valence_bacc(de) > 0.6
-    null = make_faced_like(6, random_state=0, effect_scale=0.0, residual_scale=0.0, verbose=0)
+    null = make_faced_like(6, random_state=0, difficulty="easy", signal_scale=0.0, verbose=0)
     assert _valence_bacc(null) < 0.6
 
 
@@ -195,8 +229,14 @@ def test_valence_is_decodable_across_subjects(de):
         ({"n_subjects": 0}, "n_subjects"),
         ({"kind": "psd"}, "kind"),
         ({"noise": -1.0}, "noise"),
-        ({"effect_scale": np.nan}, "effect_scale"),
-        ({"residual_rank": 0}, "residual_rank"),
+        ({"signal_scale": np.nan}, "signal_scale"),
+        ({"stimulus_share": 1.5}, "stimulus_share"),
+        ({"stimulus_share": 0.7, "interaction_share": 0.5}, "stimulus_share \\+ interaction_share"),
+        ({"label_noise": -0.1}, "label_noise"),
+        ({"ar_coef": 1.0}, "ar_coef"),
+        ({"interaction_rank": 0}, "interaction_rank"),
+        ({"difficulty": "medium"}, "difficulty"),
+        ({"topography": np.ones((32, 4))}, "topography"),
         ({"window_seconds": 40}, "window_seconds"),
     ],
 )

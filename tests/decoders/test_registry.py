@@ -176,3 +176,18 @@ def test_cross_dataset_transfer_pretrains_on_the_source():
     default = _net("cross-dataset-transfer", target, max_epochs=2).fit(X, y).aligner_
     assert default.alignment_scale(0.0) == 1.0 and default.ce_scale(0.5) == 1.0
     assert default.alignment_scale(0.5) == 0.0 and not default.freeze_backbone(0.5)
+
+
+def test_each_strategy_names_the_target_it_needs():
+    """Geometry and prototype losses get the language model's centroids, multi-axis several axes."""
+    by_target = {}
+    for name, entry in ALIGNMENT_LOSSES.items():
+        by_target.setdefault(entry.target, set()).add(name)
+    assert by_target["none"] == {"none"}
+    assert by_target["centroids"] == {"procrustes", "rsa", "linear-cka", "distance-ce", "infonce-prototypes",
+                                      "class-prototype-distill"}
+    assert by_target["axes"] == {"multi-axis"}
+    assert set(by_target) == {"none", "centroids", "axes", "coordinate"}
+    # Stimulus prototypes sit on the class coordinates (stimulus coordinates are one number each).
+    assert ALIGNMENT_LOSSES["stimulus-prototype-distill"].target == "coordinate"
+    assert "stimulus" in ALIGNMENT_LOSSES["stimulus-prototype-distill"].requires

@@ -211,7 +211,7 @@ def test_fft_recovers_simulated_de_kind():
     # kind's (same random_state, same latent draws): an independent check of
     # our DE. Its 1-s band powers scatter around the expectation, most in
     # narrow bands, so the match is a correlation. Measured (random_state 0-3,
-    # Hann): 0.931-0.940, 0.921-0.945, 0.958-0.975, 0.989-0.995, 0.9955-0.997.
+    # Hann): 0.958-0.963, 0.938-0.966, 0.977-0.986, 0.995-0.997, 0.997-0.998.
     raw = make_faced_like(n_subjects=1, kind="raw", window_seconds=10, random_state=3, verbose=0)
     de = make_faced_like(n_subjects=1, kind="de", window_seconds=10, random_state=3, verbose=0)
     ours = DEFeatureExtractor(sfreq=raw.sfreq, ch_names=raw.ch_names).fit(raw.X)
@@ -221,8 +221,10 @@ def test_fft_recovers_simulated_de_kind():
     assert np.all(r > [0.92, 0.91, 0.95, 0.985, 0.99]), r
     # Levels agree too, except delta: the simulator's spectrum ramps down to 0
     # at DC (half at 0.5 Hz), below its lowest 1-Hz cell, read ~0.25 nats low.
+    # Alpha reads slightly low (measured, random_state 0-3: -0.019 to -0.056 nats):
+    # the envelope widens the narrow posterior alpha peak by ~1 Hz into its neighbours.
     gap = (ours - de.X).reshape(len(ours), -1, 5).mean(axis=(0, 1))
-    assert np.all(np.abs(gap[1:]) < 0.05) and -0.35 < gap[0] < -0.15, gap
+    assert np.all(np.abs(gap[[1, 3, 4]]) < 0.05) and -0.08 < gap[2] < 0.02 and -0.35 < gap[0] < -0.15, gap
 
 
 def test_leftover_samples_are_dropped():

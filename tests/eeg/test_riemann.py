@@ -190,3 +190,84 @@ def test_bad_input_raises_clear_errors():
         SubjectRecentering().fit(covs[..., :3], groups=subject)
     with pytest.raises(ValueError, match="classifier"):
         make_riemann_pipeline(SFREQ, classifier="svm")
+
+
+def test_recentering_output_ignores_labels_and_other_subjects_data():
+    # Through the pipeline's first two steps (routing on): subject 0's re-centred matrices depend on subject 0's
+    # raw epochs only -- not on the labels, not on what the other subjects' data are.
+    X, y, subject = _toy(n_subjects=3, n_per_subject=8, gain_scale=0.5)
+    head = make_riemann_pipeline(SFREQ, bands=BANDS)[:2]
+    other = X.copy()
+    rng = np.random.default_rng(5)
+    other[subject != 0] = 3.0 * rng.standard_normal(other[subject != 0].shape)  # replace subjects 1 and 2
+    with sklearn.config_context(enable_metadata_routing=True):
+        reference = clone(head).fit_transform(X, y, groups=subject)
+        shuffled_labels = clone(head).fit_transform(X, rng.permutation(y), groups=subject)
+        changed_others = clone(head).fit_transform(other, y, groups=subject)
+    np.testing.assert_allclose(shuffled_labels, reference)
+    np.testing.assert_allclose(changed_others[subject == 0], reference[subject == 0], atol=1e-10)
+    assert not np.allclose(changed_others[subject == 1], reference[subject == 1])
+
+
+def test_non_spd_matrices_and_changed_channels_raise_clear_errors():
+    rng = np.random.default_rng(0)
+    half = rng.standard_normal((6, 4, 3))
+    singular = half @ np.swapaxes(half, 1, 2)  # 4x4 of rank 3: what average referencing gives without shrinkage
+    groups = np.repeat([0, 1], 3)
+    for step in (SubjectRecentering(), FilterBankTangentSpace()):
+        with pytest.raises(ValueError, match=rf"{type(step).__name__}: .*not positive definite.*shrinkage='oas'"):
+            step.fit(singular, groups=groups) if isinstance(step, SubjectRecentering) else step.fit(singular)
+    asymmetric = np.stack([np.eye(4) + np.triu(np.ones((4, 4)), 1)] * 6)
+    with pytest.raises(ValueError, match="not symmetric"):
+        SubjectRecentering().fit_transform(asymmetric, groups=groups)
+    spd = singular + np.eye(4)
+    ts = FilterBankTangentSpace().fit(spd)
+    with pytest.raises(ValueError, match=r"fitted on 1 band\(s\) of 4x4"):
+        ts.transform(spd[:, :3, :3])
+    X, y, subject = _toy(n_subjects=2, n_per_subject=6)
+    pipe = make_riemann_pipeline(SFREQ, bands=BANDS, missing_groups="ignore").fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 channels, but FilterBankCovariances was fitted with 4"):
+        pipe.predict(X[:, :3])
+    with pytest.raises(ValueError, match="at least 2 epochs"):  # a test subject with a single epoch
+        with sklearn.config_context(enable_metadata_routing=True):
+            pipe.predict(X[:3], groups=np.array([0, 0, 1]))
+
+
+def test_chunked_float32_extraction_matches_and_keeps_memory_flat(monkeypatch):
+    import tracemalloc
+
+    import skvalence.eeg.riemann as riemann
+
+    X, _, _ = _toy(n_subjects=1, n_per_subject=24, n_channels=8)
+    X = np.tile(X, (1, 1, 10))  # 20-s epochs, so that the input dwarfs fixed allocations
+    est = FilterBankCovariances(sfreq=SFREQ, bands=BANDS).fit(X)
+    whole = est.transform(X)
+    monkeypatch.setattr(riemann, "_CHUNK_BYTES", 3 * 8 * 8 * X.shape[2])  # 3 epochs per chunk
+    np.testing.assert_allclose(est.transform(X), whole, rtol=1e-10)
+    X32 = X.astype(np.float32)
+    np.testing.assert_allclose(est.transform(X32), whole, rtol=1e-4, atol=1e-5 * np.abs(whole).max())
+
+    def working_memory(data):
+        tracemalloc.start()
+        out = est.transform(data)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak - out.nbytes
+
+    big = np.concatenate([X32] * 4)  # 96 epochs, 6 MiB of float32
+    small, large = working_memory(X32[:6]), working_memory(big)
+    assert large < 1.2 * small + 2**16  # chunk by chunk: the working memory does not grow with the input
+    assert large < 0.5 * big.nbytes  # and no float64 copy of the whole input is made
+
+
+def test_mdm_pipeline_clone_pickle_and_grid_search():
+    X, y, subject = _toy(n_subjects=4, n_per_subject=12)
+    pipe = make_riemann_pipeline(SFREQ, bands=BANDS, classifier="mdm", missing_groups="ignore")
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(pipe, {"classifier__metric": ["riemann", "logeuclid"]}, cv=GroupKFold(2))
+        search.fit(X, y, groups=subject)
+        fitted = search.best_estimator_
+        pred = fitted.predict(X, groups=subject)
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X, groups=subject), pred)
+    assert balanced_accuracy_score(y, pred) > 0.8
+    assert clone(pipe).get_params()["classifier__metric"] == "riemann"

@@ -7,7 +7,15 @@ import pytest
 
 # --- 2. stored results are reused only while every input they depend on is unchanged ---
 
-_REGISTRY_STEPS = ["vaxis", "tracking", "rediscovery", "sweep", "ensemble", "summary"]
+def _registry():
+    from skvalence.reproduce.steps import available_steps
+
+    return available_steps()
+
+
+_REGISTRY_STEPS = _registry()
+# The steps that read the EEG data (all but the V-axis), and the summary that reads their results.
+_DATA_STEPS = [s for s in _REGISTRY_STEPS if s != "vaxis"]
 
 # What the stubbed steps store: enough for the real summary step to fill every "ours" cell.
 _STUB_RESULTS = {
@@ -18,8 +26,10 @@ _STUB_RESULTS = {
                                      "bacc_vs_residual_alignment": {"r": 0.6}},
                     "zoo_null": {"computed": True, "percentile": 91.0, "n_models": 3, "n_directions": 1000}},
     "sweep": {"table": [{"verdict": "worse"}, {"verdict": "equivalent"}]},
-    "ensemble": {"cascade": {"best single member (validation-selected)": {"bacc": {"value": 0.5}},
-                             "full ensemble (4 members, softmax average)": {"bacc": {"value": 0.6}}},
+    "ensemble": {"cohort": "faced",
+                 "cascade": {key: {"bacc": {"value": 0.5 + i / 100}, "n_members": 1, "how": "stub"}
+                             for i, key in enumerate(("base single model", "+ augmentation", "+ distillation",
+                                                      "depth 6", "5 members", "10 members"))},
                  "contribution_alignment_corr": {"r": 0.3}, "ablation": [{"delta": -0.01}]},
 }
 
@@ -98,7 +108,7 @@ def test_rewritten_data_folder_reruns_exactly_the_steps_that_read_it(tmp_path, c
     with caplog.at_level(logging.INFO, logger="skvalence"):
         rerun = _run_stubs(out, **settings)
     # The steps reading the EEG data, and the summary that reads their results; not the V-axis.
-    assert rerun == ["tracking", "rediscovery", "sweep", "ensemble", "summary"]
+    assert rerun == _DATA_STEPS
     assert "step 'tracking': re-running, data folder changed" in caplog.text
     assert "step 'vaxis': reusing stored result" in caplog.text
     assert "stored result of step 'tracking' changed" in caplog.text  # why the summary re-ran
@@ -106,7 +116,7 @@ def test_rewritten_data_folder_reruns_exactly_the_steps_that_read_it(tmp_path, c
     # Touching one file (same name and size, new modification time) is a change too.
     victim = sorted((data_dir / "EEG_DE_features").iterdir())[0]
     os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10**9))
-    assert _run_stubs(out, **settings) == ["tracking", "rediscovery", "sweep", "ensemble", "summary"]
+    assert _run_stubs(out, **settings) == _DATA_STEPS
 
 
 def test_faced_folder_rewritten_with_more_subjects_reruns_the_data_steps(tmp_path, clean_benchmarks):
@@ -124,15 +134,14 @@ def test_faced_folder_rewritten_with_more_subjects_reruns_the_data_steps(tmp_pat
     assert _run_stubs(out, **settings) == []
     assert len(json.loads((out / "results.json").read_text())["manifest"]["missing_subjects"]) == 123 - 4
     write_faced_like(data_dir, make_faced_like(6, kind="de", random_state=0, verbose=0))
-    assert _run_stubs(out, **settings) == ["tracking", "rediscovery", "sweep", "ensemble", "summary"]
+    assert _run_stubs(out, **settings) == _DATA_STEPS
     assert len(json.loads((out / "results.json").read_text())["manifest"]["missing_subjects"]) == 123 - 6
 
 
 def test_simulated_cohort_size_reruns_the_data_steps_only(tmp_path, clean_benchmarks):
     out = tmp_path / "out"
     assert _run_stubs(out, overrides={"n_subjects": 4}) == _REGISTRY_STEPS
-    assert _run_stubs(out, overrides={"n_subjects": 6}) == ["tracking", "rediscovery", "sweep", "ensemble",
-                                                            "summary"]
+    assert _run_stubs(out, overrides={"n_subjects": 6}) == _DATA_STEPS
 
 
 def test_benchmark_data_wherever_searched_reruns_the_steps_that_read_it(tmp_path, clean_benchmarks, monkeypatch,
@@ -189,8 +198,9 @@ def test_changed_setting_reruns_the_step_that_reads_it_and_its_dependants(tmp_pa
     out = tmp_path / "out"
     assert _run_stubs(out) == _REGISTRY_STEPS
     assert _run_stubs(out, overrides={"tracking_permutations": 7}) == ["tracking", "summary"]
+    # The identity step trains the ensemble's budgets too.
     assert _run_stubs(out, overrides={"tracking_permutations": 7, "ensemble_epochs": (1, 2)}) == [
-        "ensemble", "summary"]
+        "ensemble", "identity", "summary"]
     # The null and resampling sizes are settings of the steps that use them.
     same = {"tracking_permutations": 7, "ensemble_epochs": (1, 2)}
     assert _run_stubs(out, overrides={**same, "tracking_bootstrap": 0}) == ["tracking", "summary"]
@@ -780,8 +790,9 @@ def test_cli_missing_data_dir_is_named_and_creates_nothing(tmp_path, capsys, mon
     line = _one_error_line(capsys)
     assert "--data-dir" in line and "does not exist" in line
     assert not out.exists()
-    assert main(["reproduce", "--dataset", dataset, "--out", str(out)]) == 2
-    assert "--data-dir is required" in _one_error_line(capsys)
+    # Without --data-dir the run is simulated; a --data-dir with the simulated dataset is refused.
+    assert main(["reproduce", "--dataset", "simulated", "--data-dir", str(tmp_path), "--out", str(out)]) == 2
+    assert "--data-dir" in _one_error_line(capsys)
     assert not out.exists()
 
 

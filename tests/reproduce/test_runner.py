@@ -83,7 +83,7 @@ def test_context_rejects_bad_settings(tmp_path):
     with pytest.raises(ValueError, match="Unknown dataset"):
         RunContext(tmp_path, dataset="deap")
     with pytest.raises(ValueError, match="--data-dir"):
-        RunContext(tmp_path, dataset="faced")
+        RunContext(tmp_path, dataset="simulated", data_dir=tmp_path)
     with pytest.raises(ValueError, match="Unknown profile"):
         RunContext(tmp_path, profile="huge")
 

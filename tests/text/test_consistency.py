@@ -13,15 +13,15 @@ from skvalence.text.consistency import (
     _assemble,
     cross_model_consistency,
 )
-from skvalence.text.stories import one_sentence_anchors
+from skvalence.text.stories import load_anchor_texts
 
 K = 20  # random directions per pair: enough to test the null, fast
 
 
 @pytest.fixture(scope="module")
 def anchors():
-    # One sentence per class keeps each fit to nine anchor texts.
-    return one_sentence_anchors()
+    # One situation, two texts per class: each fit encodes 18 anchor texts.
+    return load_anchor_texts(n_situations=1, n_texts_per_situation=2)
 
 
 @pytest.fixture(scope="module")

@@ -97,7 +97,11 @@ def test_unknown_model_raises_value_error(tmp_path):
 
 def test_bad_parameters(tiny_bert_dir):
     with pytest.raises(ValueError, match="pooling"):
-        HiddenStateEncoder(tiny_bert_dir, pooling="max").encode(["a"])
+        HiddenStateEncoder(tiny_bert_dir, pooling="median").encode(["a"])
+    with pytest.raises(ValueError, match="normalize must be"):
+        HiddenStateEncoder(tiny_bert_dir, normalize="l2").encode(["a"])
+    with pytest.raises(TypeError, match="layer must be an integer or 'auto'"):
+        HiddenStateEncoder(tiny_bert_dir, layer="last").encode(["a"])
     with pytest.raises(ValueError, match="batch_size"):
         HiddenStateEncoder(tiny_bert_dir, batch_size=0).encode(["a"])
     with pytest.raises(ValueError, match="dtype"):
@@ -163,12 +167,12 @@ def test_disk_cache_hit_is_much_faster(minilm_path, tmp_path):
     assert enc2._model is None, "a cache hit must not load the model"
     assert t_compute / t_hit > 10
     # a different layer is a different key
-    other = HiddenStateEncoder(minilm_path, cache_dir=tmp_path, layer=-1).encode(texts[:4])
+    other = HiddenStateEncoder(minilm_path, cache_dir=tmp_path, layer=-2).encode(texts[:4])
     assert not np.allclose(other, first[:4])
 
 
 def test_minilm_default_mean_pooling_matches_sentence_transformers_style(minilm_path):
-    enc = HiddenStateEncoder(layer=-1)
+    enc = HiddenStateEncoder(layer=-1, normalize=False)
     assert enc.model_id == minilm_path and enc.resolved_pooling == "mean"
     H = enc.encode(["I love this.", "I hate this."])
     ref = _reference(minilm_path, "I love this.", -1, "mean")
@@ -401,3 +405,93 @@ def test_non_finite_hidden_states_are_not_cached(tiny_bert_dir, tmp_path, monkey
     assert not os.path.exists(enc.cache_path(TEXTS))
     messages = _cache_warnings(caplog)
     assert len(messages) == 1 and "texts[1]" in messages[0]
+
+
+# --------------------------------------------------------------- "auto" by model kind
+def test_auto_reads_minilm_as_sentence_transformers_does(minilm_path):
+    from sentence_transformers import SentenceTransformer
+
+    enc = HiddenStateEncoder()
+    assert enc.model_kind == "sentence-transformers"
+    assert (enc.layer_index, enc.resolved_pooling, enc.resolved_normalize) == (6, "mean", True)
+    texts = ["I love this.", "The bus was late again and it rained."]
+    ref = SentenceTransformer(minilm_path, device="cpu").encode(texts)
+    np.testing.assert_allclose(enc.encode(texts), ref, atol=1e-5)
+    info = enc.describe()
+    assert info["kind"] == "sentence-transformers" and info["normalize"] is True and info["layer"] == "auto"
+
+
+@pytest.mark.parametrize("arch, kind, pooling", [("gpt2", "decoder", "last"), ("bert", "encoder", "mean")])
+def test_auto_for_decoders_and_plain_encoders(arch, kind, pooling, request):
+    path = request.getfixturevalue(f"tiny_{arch}_dir")
+    enc = HiddenStateEncoder(path)
+    assert enc.model_kind == kind
+    # the paper's penultimate layer, raw (unnormalised) states
+    assert (enc.layer_index, enc.resolved_pooling, enc.resolved_normalize) == (1, pooling, False)
+    np.testing.assert_array_equal(enc.encode(TEXTS), HiddenStateEncoder(path, layer=-2, pooling=pooling,
+                                                                         normalize=False).encode(TEXTS))
+
+
+def test_normalize_gives_unit_rows_and_same_directions(tiny_bert_dir):
+    raw = HiddenStateEncoder(tiny_bert_dir, normalize=False).encode(TEXTS)
+    unit = HiddenStateEncoder(tiny_bert_dir, normalize=True).encode(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(unit, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+    assert (HiddenStateEncoder(tiny_bert_dir, normalize=True).fingerprint()
+            != HiddenStateEncoder(tiny_bert_dir, normalize=False).fingerprint())
+
+
+def test_normalize_refuses_a_pooled_vector_with_no_direction(tiny_bert_dir, monkeypatch):
+    from skvalence.text import encoder as enc_mod
+
+    monkeypatch.setattr(enc_mod, "_pool", lambda hidden, mask, pooling: hidden[:, 0] * 0)
+    with pytest.raises(ValueError, match="normalize=True, but 'mean' pooling .* norm 0"):
+        HiddenStateEncoder(tiny_bert_dir, normalize=True, pooling="mean").encode(TEXTS)
+    assert not HiddenStateEncoder(tiny_bert_dir, normalize=False).encode(TEXTS).any()
+
+
+def test_cls_and_max_pooling(tiny_bert_dir):
+    import torch
+
+    enc = HiddenStateEncoder(tiny_bert_dir, layer=-1).load()
+    cls = HiddenStateEncoder(tiny_bert_dir, layer=-1, pooling="cls", batch_size=8).encode(TEXTS)
+    mx = HiddenStateEncoder(tiny_bert_dir, layer=-1, pooling="max", batch_size=8).encode(TEXTS)
+    for i, text in enumerate(TEXTS):  # one text at a time: no padding at all
+        ids = enc._tokenizer(text, return_tensors="pt")
+        with torch.inference_mode():
+            h = enc._model(**ids, output_hidden_states=True).hidden_states[-1][0]
+        np.testing.assert_allclose(cls[i], h[0].numpy(), atol=1e-5)
+        np.testing.assert_allclose(mx[i], h.max(0).values.numpy(), atol=1e-5)  # padding never wins the max
+
+
+def test_encode_layers_matches_one_layer_at_a_time(tiny_gpt2_dir):
+    enc = HiddenStateEncoder(tiny_gpt2_dir)
+    stacked = enc.encode_layers(TEXTS)
+    assert stacked.shape == (3, len(TEXTS), 32)
+    for layer in range(3):
+        np.testing.assert_allclose(stacked[layer], HiddenStateEncoder(tiny_gpt2_dir, layer=layer).encode(TEXTS),
+                                   atol=1e-6)
+    with pytest.raises(ValueError, match="layers must be integers"):
+        enc.encode_layers(TEXTS, layers=[5])
+
+
+def test_sentence_transformers_config_with_an_unsupported_mode(tmp_path, minilm_path):
+    import json
+    import os
+    import shutil
+
+    from skvalence.text._st_config import read_sentence_transformers_config
+
+    folder = tmp_path / "st"
+    (folder / "1_Pooling").mkdir(parents=True)
+    for name in ("config.json", "modules.json", "1_Pooling/config.json"):  # no weights needed
+        shutil.copy(os.path.join(minilm_path, name), folder / name)
+    assert read_sentence_transformers_config(str(folder)) == {"pooling": "mean", "normalize": True}
+    cfg = json.loads((folder / "1_Pooling" / "config.json").read_text())
+    cfg.update(pooling_mode_mean_tokens=False, pooling_mode_weightedmean_tokens=True)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="Pass pooling='mean'"):
+        HiddenStateEncoder(str(folder)).encode(["a text"])
+    assert HiddenStateEncoder(str(folder), pooling="mean").resolved_pooling == "mean"
+    (folder / "modules.json").write_text("not json")
+    assert HiddenStateEncoder(str(folder)).model_kind == "encoder"

@@ -11,17 +11,56 @@ from skvalence.text.stories import (
     CLASS_STEMS,
     check_anchor_texts,
     load_story_rule,
+    load_situations,
     one_sentence_anchors,
     story_person,
+    valence_overlap,
 )
 
 
-def test_every_class_has_at_least_24_distinct_texts():
-    anchors = load_anchor_texts()
-    assert list(anchors) == list(FACED_CLASSES)
-    for name, texts in anchors.items():
-        assert len(texts) >= 24, name
-        assert len(set(texts)) == len(texts), f"duplicate texts in {name}"
+def test_every_class_has_six_or_more_situations_with_paraphrases():
+    situations = load_situations()
+    assert list(situations) == list(FACED_CLASSES)
+    for name, sits in situations.items():
+        assert len(sits) >= 6, name
+        assert all(len(texts) >= 2 for texts in sits), name  # a story and at least one paraphrase
+        flat = [t for texts in sits for t in texts]
+        assert len(set(flat)) == len(flat), f"duplicate texts in {name}"
+    assert load_anchor_texts() == {c: [t for s in sits for t in s] for c, sits in situations.items()}
+
+
+def test_anchor_limits_for_curves():
+    two_by_one = load_anchor_texts(n_situations=2, n_texts_per_situation=1)
+    situations = load_situations()
+    assert two_by_one == {c: [sits[0][0], sits[1][0]] for c, sits in situations.items()}
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="n_situations"):
+            load_anchor_texts(n_situations=bad)
+
+
+#: Bound on the Jaccard overlap of negative and positive content-word vocabularies.
+#: Narration shared by any stories (felt, watched, hands, morning) keeps it above
+#: zero; the first bundled stories (one situation per class, with a kitchen, an
+#: office, a garden and a hospital on both sides) were at 0.156; these are at 0.10.
+MAX_VALENCE_OVERLAP = 0.12
+
+
+def test_no_settings_or_props_shared_across_the_valence_divide():
+    jaccard, shared = valence_overlap(load_anchor_texts())
+    assert jaccard < MAX_VALENCE_OVERLAP, shared
+    for prop in ("kitchen", "office", "hospital", "garden", "dog", "running", "cheering", "hair", "farm"):
+        assert prop not in shared
+
+
+def test_valence_overlap_detects_a_shared_setting():
+    base = {"fear": ["Smoke filled the stairwell at night."], "joy": ["The band played at the festival."]}
+    clean, _ = valence_overlap(base)
+    leaky = {"fear": base["fear"] + ["The kitchen stove caught fire."],
+             "joy": base["joy"] + ["The kitchen smelled of fresh bread."]}
+    leaked, shared = valence_overlap(leaky)
+    assert clean == 0 and leaked > clean and shared == ["kitchen"]
+    with pytest.raises(ValueError, match="negative and one positive"):
+        valence_overlap({"joy": ["The band played."]})
 
 
 def test_shipped_texts_follow_the_rule():

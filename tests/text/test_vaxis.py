@@ -61,7 +61,36 @@ def test_default_axis_on_minilm(fitted_default):
     assert set(d["loco_abs_cos"]) == set(FACED_CLASSES) - {"joy"}
     assert 0 <= d["loco_min_abs_cos"] <= d["loco_mean_abs_cos"] <= 1
     assert d["n_anchors"] == {c: 24 for c in FACED_CLASSES}
-    assert d["encoder"]["pooling"] == "mean" and d["encoder"]["layer_index"] == 5
+    assert d["encoder"]["pooling"] == "mean" and d["encoder"]["layer_index"] == 6
+    # "auto" settings of a sentence-transformers model, recorded on the fitted object
+    assert (v.layer_, v.pooling_, v.normalize_, v.model_kind_) == (6, "mean", True, "sentence-transformers")
+
+
+def test_default_axis_orders_the_nine_classes(fitted_default):
+    """Bundled stories + MiniLM: positives above negatives, and the VADER norm's order."""
+    from skvalence.text.norms import VADER_CLASS_VALENCE, class_order
+
+    coords = fitted_default.class_coords_dict()
+    lowest_positive = min(coords[c] for c in positive_classes())
+    highest_negative = max(coords[c] for c in negative_classes())
+    assert lowest_positive > highest_negative, coords
+    order = class_order(fitted_default.classes_, fitted_default.class_coords_)
+    assert order["positive_above_negative"] and order["misordered"] == []
+    assert order["spearman"] >= 0.8, (order["spearman"], coords, VADER_CLASS_VALENCE)
+    assert fitted_default.diagnostics_["class_order"]["spearman"] == pytest.approx(order["spearman"])
+    assert 0 < fitted_default.explained_variance_ratio_[0] < 1  # PC1's share is reported
+
+
+def test_one_text_per_class_needs_an_explicit_opt_in(cache_dir):
+    from skvalence.text import one_sentence_anchors
+
+    with pytest.raises(ValueError, match="at least min_texts_per_class=2 texts per class.*'joy': 1"):
+        VAxisTransformer(anchors=one_sentence_anchors()).fit()
+    control = VAxisTransformer(anchors=one_sentence_anchors(), min_texts_per_class=1,
+                               cache_dir=cache_dir).fit()
+    assert control.diagnostics_["n_anchors"] == {c: 1 for c in FACED_CLASSES}
+    with pytest.raises(ValueError, match="min_texts_per_class must be a positive int"):
+        VAxisTransformer(anchors=one_sentence_anchors(), min_texts_per_class=0).fit()
 
 
 def test_transform_shape_and_projection(fitted_default):

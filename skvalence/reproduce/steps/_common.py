@@ -54,27 +54,57 @@ def random_direction_class_coords(vaxis, class_names, n_directions, random_state
     return directions @ centred.T
 
 
+#: The evaluation protocol of each data set, as ``split["protocol"]`` names it.
+PROTOCOLS = {
+    "faced": ("faced-paper", "FACED paper split (FACEDPaperSplit): subjects 0-79 train, 80-99 validation, "
+                             "100-122 test"),
+    "seedv": ("seedv-trials", "SEED-V trial protocol (SEEDVTrialSplit): trials 0-4 of every session train, "
+                              "5-9 validation, 10-14 test, pooled over subjects"),
+}
+
+
+def _split_indices(context, data):
+    """``(train, val, test)`` row indices of the run's protocol."""
+    if context.cohort == "seedv":
+        from ...model_selection import SEEDVTrialSplit, seedv_trial_groups
+
+        # The three folds' test parts are trials 0-4, 5-9 and 10-14 of every session.
+        trials = seedv_trial_groups(data)
+        return tuple(test for _, test in SEEDVTrialSplit().split(data.X, groups=trials))
+    from ...model_selection import FACEDPaperSplit
+
+    # Real FACED, or a chosen subset of subjects: by subject id, so the paper's boundaries stay. A
+    # whole simulated cohort (any size) by the paper's 80/20/23 proportions, by rank.
+    by_id = not context.simulated or context.config.get("subjects") is not None
+    splitter = FACEDPaperSplit(assign="id" if by_id else "proportional")
+    return splitter.train_validation_test(data.subject)
+
+
 def paper_split_data(context):
-    """The run's EEG data scaled per subject and cut by the paper protocol.
+    """The run's EEG data scaled per subject and cut by the data set's own protocol.
+
+    FACED (real or simulated): :class:`~skvalence.model_selection.FACEDPaperSplit`, by subject
+    id (a whole simulated cohort, of any size, by the paper's proportions). SEED-V (real or
+    simulated): :class:`~skvalence.model_selection.SEEDVTrialSplit`'s trial blocks, as the
+    paper and the foundation-model literature evaluate it: trials 0-4 of every session train,
+    5-9 validate, 10-14 test, pooled over subjects (so a subject's other trials are in
+    training; the split is by trial, not by subject).
 
     Per-subject standardisation uses each subject's own label-free statistics
     (the literature's practice, and the only thing computed on test subjects).
     Returns a dict with ``train``, ``val``, ``test`` (each a dict of X, y, subject,
-    stimulus) and the class names.
+    stimulus), ``class_names``, ``protocol`` (``"faced-paper"`` or ``"seedv-trials"``, the
+    label of rows in ``scores.csv``) and ``protocol_description``.
     """
     from ...eeg.preprocessing import SubjectStandardScaler
-    from ...model_selection import FACEDPaperSplit
 
     data = context.eeg
     X = SubjectStandardScaler().fit_transform(data.X, groups=data.subject).astype(np.float32)
-    # Real FACED: by subject id, so an incomplete copy keeps the paper's boundaries. A simulated
-    # cohort (any size) or SEED-V has no FACED ids: the paper's 80/20/23 proportions by rank.
-    assign = "id" if context.dataset_name == "faced" else "proportional"
-    splitter = FACEDPaperSplit(assign=assign)
-    parts = dict(zip(("train", "val", "test"), splitter.train_validation_test(data.subject)))
+    parts = dict(zip(("train", "val", "test"), _split_indices(context, data)))
     out = {name: {"X": X[idx], "y": np.asarray(data.y)[idx], "subject": np.asarray(data.subject)[idx],
                   "stimulus": np.asarray(data.stimulus)[idx]} for name, idx in parts.items()}
     out["class_names"] = list(data.class_names)
+    out["protocol"], out["protocol_description"] = PROTOCOLS[context.cohort]
     return out
 
 
@@ -82,14 +112,18 @@ def stimulus_level_coords(context):
     """Per-stimulus coordinates for within-class residual analyses, and what they are.
 
     The V-axis gives one coordinate per class; the residual analyses need one per
-    stimulus. On the simulated cohort the generator's latent stimulus valence stands
-    in (stated in the report); on real data none is available and those analyses
-    are skipped.
+    stimulus. In order: the ``--stimulus-texts`` file (each stimulus's texts through the
+    fitted V-axis, averaged), the ``--stimulus-ratings`` file (human valence per stimulus),
+    the simulator's latent stimulus valence on a simulated cohort. Without any, the
+    analyses are skipped and the source says which option would enable them.
+
+    Returns
+    -------
+    coords : ndarray indexed by stimulus id, or None
+    source : str
+        What the coordinates are (the file and its kind), for the report.
     """
-    truth = context.eeg.get("truth")
-    if truth is not None and "stimulus_valence" in truth:
-        return np.asarray(truth["stimulus_valence"], dtype=float), "simulator's latent stimulus valence"
-    return None, "not available (the V-axis gives class-level coordinates only)"
+    return context.stimulus_coords
 
 
 def decoder_inputs(context):
@@ -103,15 +137,29 @@ def decoder_inputs(context):
 def decoder_params(context, **overrides):
     """Keyword arguments of :class:`~skvalence.decoders.ValenceNetClassifier` for this run.
 
-    The profile's ``decoder_recipe``: ``"paper"`` gives :data:`~skvalence.decoders.PAPER_RECIPE`,
-    a dict gives those parameters; the run's device and ``overrides`` are added on top. Every
-    training step builds its nets from this, so the manifest can show what each one trained.
+    The profile's ``decoder_recipe`` (see :func:`recipe_params`): ``"paper"`` gives
+    :data:`~skvalence.decoders.PAPER_RECIPE`, a dict gives those parameters; the run's device
+    and ``overrides`` are added on top. Every training step builds its nets from this, so
+    the manifest can show what each one trained.
+    """
+    return {**recipe_params(context.config["decoder_recipe"]), "device": context.torch_device, **overrides}
+
+
+def recipe_params(recipe):
+    """The parameters a ``decoder_recipe`` setting stands for.
+
+    ``"paper"``: :data:`~skvalence.decoders.PAPER_RECIPE`. A dict: those parameters; a dict
+    with ``"recipe": "paper"`` starts from the paper's and changes what else it holds
+    (``--smoke`` writes ``{"recipe": "paper", "max_epochs": 1}``).
     """
     from ...decoders.net import PAPER_RECIPE
 
-    recipe = context.config["decoder_recipe"]
     if isinstance(recipe, str):
-        if recipe != "paper":
-            raise ValueError(f"decoder_recipe must be 'paper' or a dict of parameters, got {recipe!r}")
-        recipe = PAPER_RECIPE
-    return {**dict(recipe), "device": context.torch_device, **overrides}
+        recipe = {"recipe": recipe}
+    if not isinstance(recipe, dict):
+        raise ValueError(f"decoder_recipe must be 'paper' or a dict of parameters, got {recipe!r}")
+    recipe = dict(recipe)
+    base = recipe.pop("recipe", None)
+    if base is not None and base != "paper":
+        raise ValueError(f"decoder_recipe: 'recipe' must be 'paper', got {base!r}")
+    return {**(PAPER_RECIPE if base == "paper" else {}), **recipe}

@@ -60,7 +60,7 @@ def _evaluations(name, data, max_texts, seed):
     """(label, texts, y) to score for one loaded benchmark, on one subsample of its texts."""
     from sklearn.utils import Bunch
 
-    from ...text.benchmarks import binarize_by_sign
+    from ...datasets.sentiment import binarize_by_sign
 
     texts, y = _subsample(data.texts, data.y, max_texts, seed)
     yield name, texts, y
@@ -71,7 +71,9 @@ def _evaluations(name, data, max_texts, seed):
 
 def run_zero_shot(context, vaxis):
     """Score ``vaxis`` on every benchmark found; return (results, report blocks)."""
-    from ...text.benchmarks import LOADERS, evaluate_zero_shot, find_benchmarks
+    from ...datasets.sentiment import SENTIMENT_LOADERS as LOADERS
+    from ...datasets.sentiment import find_sentiment_corpora as find_benchmarks
+    from ...text.zero_shot import evaluate_zero_shot
 
     dirs = benchmark_dirs(context)
     axis = _MemoisedAxis(vaxis)
@@ -99,9 +101,13 @@ def run_zero_shot(context, vaxis):
                                  res.p_random_direction))
     searched = ", ".join(str(d) for d in dirs) or "none"
     if not scores:
-        blocks = [paragraph(f"No zero-shot benchmark data was found (searched: {searched}; set "
-                            f"--benchmark-dir or {ENV_VAR}). 'make bench' fetches the VADER human-rated "
-                            "sentence corpora from PyPI into benchmarks/_data.")]
+        blocks = [paragraph(f"Zero-shot validation skipped: no human-rated sentiment data was found "
+                            f"(searched: {searched or 'no existing folder'}). Missing: the VADER corpora "
+                            "(movieReviewSnippets_GroundTruth.txt, tweets_GroundTruth.txt, ...) from the "
+                            "vaderSentiment==3.3.2 source distribution. To add them, run "
+                            "'python benchmarks/_data.py' (or 'make demo' / 'make bench') where PyPI can be "
+                            "reached; it unpacks them into benchmarks/_data. Or put SST-2, IMDB, Yelp or "
+                            f"VADER files in a folder and pass --benchmark-dir or set {ENV_VAR}.")]
     else:
         blocks = [paragraph(f"Benchmarks found in: {searched}. Score = the axis coordinate, no training. "
                             "CI: percentile bootstrap over texts. Null: 100 random unit directions through "

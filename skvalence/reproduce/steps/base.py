@@ -59,7 +59,10 @@ class Step:
         <skvalence.reproduce.context.RunContext.fingerprint>`): ``"data"`` when it
         reads ``context.eeg``, ``"model"`` when it reads ``context.vaxis``,
         ``"benchmarks"`` when it scores text benchmarks, ``"dataset"`` when it only
-        uses the data's label.
+        uses the data's label. A step that reads ``"data"`` also reads ``"stimuli"``
+        (the per-stimulus coordinates that annotate the data, see
+        :func:`~skvalence.reproduce.steps._common.stimulus_level_coords`): it is added
+        for it, so a changed ``--stimulus-texts`` file re-runs it.
     ``config_keys``
         Profile settings it reads (None: all).
     ``depends_on``
@@ -67,6 +70,9 @@ class Step:
         steps before it). A change in one of their stored results re-runs this step.
 
     The defaults assume a step reads everything.
+
+    Before any step trains, the runner calls :meth:`validate` of every step it will run,
+    so a bad setting fails in seconds, not hours in.
     """
 
     name = "step"
@@ -78,12 +84,24 @@ class Step:
     def run(self, context):  # pragma: no cover - interface
         raise NotImplementedError
 
+    def validate(self, context):
+        """Check the run's settings for this step before anything trains (raise ValueError).
+
+        Calls the step's ``validate_config(config)`` when it has one; otherwise a no-op.
+        """
+        check = getattr(self, "validate_config", None)
+        if callable(check):
+            check(context.config)
+
     def fingerprint(self, context):
         """Identity of the inputs this step reads; when it changes a stored result is stale.
 
         The runner adds the digests of the stored results of :attr:`depends_on`.
         """
-        return context.fingerprint(inputs=tuple(self.inputs), config_keys=self.config_keys)
+        inputs = tuple(self.inputs)
+        if "data" in inputs and "stimuli" not in inputs:
+            inputs += ("stimuli",)
+        return context.fingerprint(inputs=inputs, config_keys=self.config_keys)
 
 
 __all__ = ["SCORE_COLUMNS", "Step", "StepOutput", "heading", "note", "paragraph", "table"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ._common import class_centroids, decoder_inputs
+from ._common import class_centroids, decoder_inputs, decoder_params
+from ._targets import enable_hint
 from .base import Step, StepOutput, heading, note, paragraph, table
 
 #: The paper's zoo-level percentile of corr(BACC, class-PC1 alignment) (36 checkpoints).
@@ -103,6 +104,40 @@ def zoo_null_blocks(zoo):
     return blocks
 
 
+class ZooMembers:
+    """``(architecture, seed, epochs) -> unfitted net`` built from the run's decoder recipe.
+
+    A member of the recipe's own architecture is the recipe (the paper profile: the axial
+    transformer at depth 6, width 128); another architecture keeps the recipe's training
+    settings (optimiser, schedule, batch, augmentation, distillation) with its own default
+    size, since the recipe's ``module__*`` settings belong to the recipe's backbone. A class
+    rather than a closure so that joblib and dask workers can receive it.
+    """
+
+    def __init__(self, recipe):
+        self.recipe = dict(recipe)
+
+    def params(self, architecture, seed, epochs):
+        params = dict(self.recipe)
+        if params.get("module") != architecture:
+            params = {key: value for key, value in params.items() if not key.startswith("module__")}
+        return {**params, "module": architecture, "max_epochs": epochs, "random_state": seed}
+
+    def __call__(self, architecture, seed, epochs):
+        from ...decoders import ValenceNetClassifier
+
+        return ValenceNetClassifier(**self.params(architecture, seed, epochs))
+
+
+def zoo_params(members, architectures, seeds, epochs):
+    """Each architecture's estimator parameters (JSON), with the seeds and epoch budgets it was trained at."""
+    from .sweep import param_record
+
+    return {f"zoo: {arch}": param_record(members(arch, seeds[0], epochs[0]), random_state=list(seeds),
+                                         max_epochs=list(epochs))
+            for arch in architectures}
+
+
 class RediscoveryStep(Step):
     """A zoo of decoders (no V-axis in training): accuracy vs alignment with the axis, with the
     zoo-level random-direction null and per-family correlations."""
@@ -111,7 +146,7 @@ class RediscoveryStep(Step):
     title = "3. Rediscovery: decoders trained without the V-axis"
     # Reads context.eeg (split, stimulus coordinates) and context.vaxis (class coordinates, centroids).
     inputs = ("data", "model")
-    config_keys = ("zoo_architectures", "zoo_seeds", "zoo_epochs", "zoo_null_directions")
+    config_keys = ("zoo_architectures", "zoo_seeds", "zoo_epochs", "zoo_null_directions", "decoder_recipe")
     depends_on = ()
 
     def run(self, context):
@@ -121,11 +156,12 @@ class RediscoveryStep(Step):
         cfg = context.config
         split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, va, te = split["train"], split["val"], split["test"]
+        members = ZooMembers(decoder_params(context))
         result = rediscovery_zoo(
             tr["X"], tr["y"], te["X"], te["y"], te["stimulus"], coords,
             groups_train=tr["subject"], groups_test=te["subject"],
             architectures=cfg["zoo_architectures"], seeds=cfg["zoo_seeds"], epochs=cfg["zoo_epochs"],
-            estimator_params={"device": context.torch_device},
+            make_estimator=members,
             stimulus_coords=stim_coords, X_val=va["X"], y_val=va["y"], stimulus_val=va["stimulus"],
             class_centroids=class_centroids(context.vaxis, split["class_names"]),
             n_zoo_directions=cfg["zoo_null_directions"],
@@ -133,12 +169,15 @@ class RediscoveryStep(Step):
         figures = [context.save_figure(plot_rediscovery(result), "rediscovery")]
         results = result.to_dict()
         results["stimulus_coords_source"] = stim_source
-        return StepOutput(results=results, blocks=self.blocks(results), figures=figures)
+        params = zoo_params(members, list(cfg["zoo_architectures"]), list(cfg["zoo_seeds"]), list(cfg["zoo_epochs"]))
+        return StepOutput(results=results, blocks=self.blocks(results), figures=figures, params=params)
 
     @staticmethod
     def blocks(results):
         """The section's blocks from the step's stored results."""
         stim_source = results.get("stimulus_coords_source", "not available")
+        measured = any(_number(r.get("residual_alignment")) is not None for r in results.get("table", []))
+        residual_hint = "" if measured else enable_hint(stim_source)
         rows = []
         for r in results.get("table", []):
             residual = _number(r.get("residual_alignment"))
@@ -152,7 +191,7 @@ class RediscoveryStep(Step):
                       "features on the test subjects give class centroids whose PC1 is compared with "
                       "the V-axis class coordinates (class-PC1 alignment, |r|). Residual alignment asks "
                       "the same of stimulus centroids after class means are removed; per-stimulus "
-                      f"coordinates: {stim_source}. Paper: corr(BACC, class alignment) = +0.885 over 36 "
+                      f"coordinates: {stim_source}{residual_hint}. Paper: corr(BACC, class alignment) = +0.885 over 36 "
                       f"checkpoints, at the {PAPER_ZOO_PERCENTILE}th percentile of a random-direction null; "
                       "corr(BACC, residual alignment) = +0.738."),
             *zoo_null_blocks(results.get("zoo_null")),

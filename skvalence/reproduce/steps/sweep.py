@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._common import decoder_inputs
+from ._targets import enable_hint, strategy_plans
 from .base import Step, StepOutput, heading, note, paragraph, table
 
 #: Strategy traced by the monitors in the mechanism check.
 MECHANISM_STRATEGY = "axis-mse"
 #: Probe rows of the mechanism monitors.
 PROBE_SIZE = 256
+#: The baseline every strategy is paired with.
+BASELINE = "none"
+#: Verdicts of :func:`skvalence.analysis.alignment_sweep`.
+VERDICT_NAMES = ("worse", "better", "equivalent", "inconclusive")
 #: Columns of the displacement table, from :func:`skvalence.analysis.compare_displacement`.
 DISPLACEMENT_COLUMNS = ("path_disp_class_mean", "path_disp_within", "path_disp_within_target",
                         "within_over_class_mean", "class_alignment_change", "residual_alignment_change",
@@ -45,39 +52,210 @@ def _interval(low, high):
 
 
 def _origin(strategy):
-    """'paper' / 'ours' when the package names the paper's strategies, else None."""
-    from ... import decoders
+    """'paper' for the paper's 25 strategies, 'ours' for the others the package adds."""
+    from ...decoders import ALIGNMENT_LOSSES
 
-    paper = getattr(decoders, "PAPER_STRATEGIES", None)
-    if paper is None:
-        return None
-    return "paper" if strategy in paper else "ours"
+    return ALIGNMENT_LOSSES[strategy].origin
+
+
+def resolve_strategies(value):
+    """The strategy names a ``sweep_strategies`` setting stands for, checked against the registry.
+
+    ``None`` or ``"paper"``: the paper's 25 (:data:`~skvalence.decoders.PAPER_STRATEGIES`);
+    ``"all"``: every registry entry; otherwise a sequence of registry names. ``"none"``
+    (the baseline every strategy is paired with) is dropped.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not in :data:`~skvalence.decoders.ALIGNMENT_LOSSES`, a duplicate,
+        an empty list or a value of the wrong type.
+    """
+    from ...decoders import ALIGNMENT_LOSSES, PAPER_STRATEGIES
+
+    if value is None or (isinstance(value, str) and value == "paper"):
+        return list(PAPER_STRATEGIES)
+    if isinstance(value, str) and value == "all":
+        return [name for name in ALIGNMENT_LOSSES if name != BASELINE]
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"sweep_strategies must be None, 'paper', 'all' or a list of strategy names; "
+                         f"got {value!r}")
+    unknown = [name for name in value if not isinstance(name, str) or name not in ALIGNMENT_LOSSES]
+    if unknown:
+        raise ValueError(f"sweep_strategies: unknown alignment strateg{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{unknown}; valid names: {', '.join(ALIGNMENT_LOSSES)}")
+    names = [name for name in value if name != BASELINE]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sweep_strategies lists a strategy twice: {names}")
+    if not names:
+        raise ValueError("sweep_strategies names no strategy besides the baseline 'none'")
+    return names
+
+
+def _param_value(value):
+    """A parameter as JSON: classes by their dotted name, large arrays by their shape."""
+    from ...utils._validation import jsonable
+
+    if isinstance(value, np.ndarray):
+        return jsonable(value) if value.size <= 16 else f"array of shape {value.shape}"
+    if isinstance(value, dict):
+        return {str(k): _param_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_param_value(v) for v in value]
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    try:
+        return jsonable(value)
+    except TypeError:
+        return repr(value)
+
+
+def param_record(estimator, **varied):
+    """``estimator.get_params(deep=False)`` as JSON, with ``varied`` (e.g. the seeds) written in."""
+    params = {**estimator.get_params(deep=False), **varied}
+    return {key: _param_value(value) for key, value in sorted(params.items())}
+
+
+def _distill_text(params):
+    from ...decoders.net import _DEFAULT_DISTILL
+
+    distill = params["distill"]
+    lam = _DEFAULT_DISTILL if distill is True else float(distill or 0.0)
+    if lam == 0:
+        return "no distillation"
+    return f"distillation onto random orthonormal prototypes λ = {lam:g}, T = {params['distill_temperature']:g}"
+
+
+def recipe_text(context):
+    """One line on the recipe the sweep's nets start from, and whether it is the paper's."""
+    from ...decoders.net import PAPER_RECIPE
+
+    recipe = context.config["decoder_recipe"]
+    params = decoder(context).get_params(deep=False)
+    size = ", ".join(f"{key[len('module__'):]} {value}" for key, value in sorted(params.items())
+                     if key.startswith("module__"))
+    text = (f"{params['module']}{f' ({size})' if size else ''}, {params['max_epochs']} epochs, AdamW lr "
+            f"{params['lr']:g}, weight decay {params['weight_decay']:g}, batch {params['batch_size']}, "
+            f"{params['warmup_epochs']}-epoch warm-up then cosine, augmentation "
+            f"{'on (p drawn per sample)' if params['augment'] else 'off'}, {_distill_text(params)}")
+    paper = recipe == "paper" or (isinstance(recipe, dict) and recipe.get("recipe") == "paper")
+    if paper:
+        differs = sorted(k for k, v in PAPER_RECIPE.items() if params.get(k) != v)
+        return f"the paper's recipe: {text}" + (f" (changed for this run: {', '.join(differs)})" if differs else "")
+    return (f"this profile's small, fast recipe, not the paper's (axial transformer depth 6, width 128, "
+            f"100/150 epochs): {text}")
+
+
+def _count(plans, table):
+    """How many distinct strategies were tested, and their verdicts, for the paper's and ours."""
+    verdicts = {row["strategy"]: row["verdict"] for row in table}
+    out = {}
+    for origin in ("paper", "ours"):
+        names = [name for name in plans if _origin(name) == origin]
+        tested = [name for name in names if name in verdicts]
+        entry = {"requested": len(names), "distinct_tested": len(tested),
+                 "coinciding": {n: plans[n].same_as for n in names if n not in verdicts and plans[n].same_as},
+                 "skipped": {n: plans[n].skipped for n in names if plans[n].skipped}}
+        entry.update({v: sum(verdicts[n] == v for n in tested) for v in VERDICT_NAMES})
+        entry["text"] = (f"{entry['worse']} of {len(tested)} distinct {origin} strategies worse, "
+                         f"{entry['better']} better ({len(entry['coinciding'])} coinciding with another, "
+                         f"counted once; {len(entry['skipped'])} skipped)")
+        out[origin] = entry
+    return out
+
+
+def _score_rows(context, runs, subjects):
+    """Per-subject test balanced accuracy of every (strategy, seed), as tidy score rows."""
+    from ...utils._validation import jsonable
+
+    rows = []
+    for run in runs:
+        for subject, value in zip(subjects or [], run.get("subject_bacc", [])):
+            rows.append({"dataset": context.dataset_name, "protocol": "paper", "pipeline": run["strategy"],
+                         "seed": run["seed"], "subject": jsonable(subject), "metric": "balanced_accuracy",
+                         "value": float(value)})
+    return rows
+
+
+class _StrategyNets:
+    """``(strategy, seed) -> unfitted net``: the base net with the strategy's loss, target and inputs.
+
+    A class rather than a closure so that joblib and dask workers can receive it.
+    """
+
+    def __init__(self, base, plans):
+        self.base = base
+        self.plans = plans
+
+    def __call__(self, strategy, seed):
+        from sklearn.base import clone
+
+        if strategy == BASELINE:
+            return clone(self.base).set_params(random_state=seed)
+        plan = self.plans[strategy]
+        return clone(self.base).set_params(
+            alignment_loss=strategy, alignment_weight="default", alignment_target=plan.target,
+            alignment_kwargs=dict(plan.kwargs) or None, random_state=seed)
+
+
+def _overrides(record, base):
+    """The entries of ``record`` that differ from ``base``."""
+    return {key: value for key, value in record.items() if base.get(key) != value}
 
 
 class SweepStep(Step):
-    """Paired sweep over alignment strategies, forest plot, and the feature-displacement mechanism check."""
+    """Paired sweep over alignment strategies, each with its own target, forest plot, and the
+    feature-displacement mechanism check."""
 
     name = "sweep"
     title = "4. Alignment strategies and the saturation mechanism"
-    # Reads context.eeg (split, stimulus coordinates) and context.vaxis (alignment targets).
+    # Reads context.eeg (split, stimulus coordinates, channel layout) and context.vaxis (targets).
     inputs = ("data", "model")
     config_keys = ("sweep_strategies", "sweep_seeds", "decoder_recipe")
     depends_on = ()
+
+    @staticmethod
+    def validate_config(config):
+        """Check the sweep's settings before any training; return the strategy names.
+
+        Raises
+        ------
+        ValueError
+            An unknown strategy name (see :func:`resolve_strategies`), or fewer than two
+            distinct seeds.
+        """
+        strategies = resolve_strategies(config.get("sweep_strategies"))
+        seeds = list(config.get("sweep_seeds") or ())
+        if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+            raise ValueError(f"sweep_seeds must hold at least two distinct seeds (paired tests); got {seeds}")
+        return strategies
+
+    @staticmethod
+    def base_params(context):
+        """Parameters of the sweep's base net (the baseline; strategies add their own on top)."""
+        net = decoder(context, alignment_loss=BASELINE, alignment_weight=0.0)
+        return param_record(net, random_state=list(context.config["sweep_seeds"]))
 
     def run(self, context):
         from ...analysis import alignment_sweep
         from ...viz import plot_forest, plot_saturation_bars
 
         cfg = context.config
+        strategies = self.validate_config(cfg)
         split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, te = split["train"], split["test"]
-        strategies = None if cfg["sweep_strategies"] is None else list(cfg["sweep_strategies"])
+        plans = strategy_plans(context, split, strategies, coords, stim_coords, stim_source)
+        runnable = {name for name, plan in plans.items() if plan.skipped is None}
+        trained = [name for name in strategies if name in runnable and plans[name].same_as not in runnable]
+        if not trained:
+            raise ValueError("no alignment strategy can run on this data: "
+                             + "; ".join(f"{n}: {p.skipped}" for n, p in plans.items()))
+        nets = _StrategyNets(decoder(context, alignment_loss=BASELINE, alignment_weight=0.0), plans)
         result = alignment_sweep(
-            decoder(context), tr["X"], tr["y"], te["X"], te["y"], strategies=strategies,
-            seeds=cfg["sweep_seeds"], alignment_target=coords, groups_train=tr["subject"],
-            groups_test=te["subject"], stimulus_train=tr["stimulus"], stimulus_test=te["stimulus"],
-            class_coords=coords, stimulus_coords=stim_coords, n_jobs=context.n_jobs,
-            verbose=context.verbose)
+            nets, tr["X"], tr["y"], te["X"], te["y"], strategies=trained,
+            seeds=cfg["sweep_seeds"], groups_train=tr["subject"], groups_test=te["subject"],
+            stimulus_train=tr["stimulus"], stimulus_test=te["stimulus"], class_coords=coords,
+            stimulus_coords=stim_coords, n_jobs=context.n_jobs, verbose=context.verbose)
         figures = [context.save_figure(plot_forest(result), "sweep_forest"),
                    context.save_figure(plot_saturation_bars(result), "sweep_alignment_deltas")]
         mechanism, figs = self._mechanism(context, tr, coords, stim_coords)
@@ -85,13 +263,35 @@ class SweepStep(Step):
         figures.append(context.save_figure(figs["gradients"], "saturation_gradients"))
         results = result.to_dict()
         for row in results["table"]:
-            origin = _origin(row["strategy"])
-            if origin is not None:
-                row["origin"] = origin
+            row["origin"] = _origin(row["strategy"])
+            row["target"] = plans[row["strategy"]].inputs.get("alignment_target")
+        results["strategies"] = {name: self._plan_entry(plan, name in trained) for name, plan in plans.items()}
+        results["count"] = _count(plans, results["table"])
         results["mechanism"] = mechanism
         results["stimulus_coords_source"] = stim_source
+        results["recipe"] = recipe_text(context)
+        base = self.base_params(context)
+        params = {"sweep: base net (alignment_loss='none')": base}
+        for name in trained:  # each strategy: what it changes on the base net
+            record = param_record(nets(name, cfg["sweep_seeds"][0]), random_state=list(cfg["sweep_seeds"]))
+            params[f"sweep: {name} (changes to the base net)"] = _overrides(record, base)
+        params["sweep: mechanism check"] = {
+            "runs": [BASELINE, MECHANISM_STRATEGY], "random_state": context.random_state,
+            "callbacks": ["GradientSubspaceMonitor", "FeatureDisplacementMonitor"],
+            "alignment_target": "V-axis coordinate of each class"}
         return StepOutput(results=results, blocks=self._blocks(results, mechanism, stim_source),
-                          figures=figures)
+                          figures=figures, scores=_score_rows(context, result.runs, result.settings["subjects"]),
+                          params=params)
+
+    @staticmethod
+    def _plan_entry(plan, trained):
+        from ...decoders import ALIGNMENT_LOSSES
+
+        entry = ALIGNMENT_LOSSES[plan.name]
+        status = "trained" if trained else ("skipped" if plan.skipped else "coincides")
+        return {"status": status, "origin": entry.origin, "family": entry.family, "target_kind": entry.target,
+                "inputs": dict(plan.inputs), "skipped": plan.skipped, "same_as": plan.same_as,
+                "same_reason": plan.same_reason or None, "paper_note": entry.paper_note or None}
 
     @staticmethod
     def _mechanism(context, train, coords, stim_coords):
@@ -182,10 +382,14 @@ class SweepStep(Step):
                    f"CI: {settings['ci']}. Unit of resampling: {unit_text.format(n=n, n_seeds=n_seeds)}. "
                    f"Holm family: the {len(table_rows)} strategies, α = {settings['alpha']:g}. "
                    f"Verdicts — {verdict_defs}.")
+        recipe = f" Decoder: {results['recipe']}." if results.get("recipe") else ""
+        count = (results.get("count") or {}).get("paper")
+        counted = f" Paper's strategies: {count['text']}." if count and count["requested"] else ""
         blocks = [
             paragraph("Each strategy is paired with the same recipe without alignment, trained with the same "
-                      f"seed, on held-out subjects. {baseline} Verdicts: {summary}. Paper: 25 strategies, "
-                      "16 significantly worse, none better (paired over 5 seeds on one fixed test set)."),
+                      f"seed, on held-out subjects.{recipe} {baseline} Verdicts: {summary}.{counted} Paper: 25 "
+                      "strategies, 16 significantly worse, none better (paired over 5 seeds on one fixed test "
+                      "set)."),
         ]
         if not subject_unit:
             reason = settings.get("subject_level") or next(
@@ -196,7 +400,31 @@ class SweepStep(Step):
         if with_origin:
             blocks.append(note("Origin: 'paper' marks the paper's 25 strategies; 'ours' marks strategies this "
                                "package adds."))
-        return blocks
+        return blocks + SweepStep._target_blocks(results)
+
+    @staticmethod
+    def _target_blocks(results):
+        """What each strategy was trained toward, and which ones were skipped or counted once."""
+        plans = results.get("strategies")
+        if not plans:
+            return []
+        rows = []
+        for name, plan in plans.items():
+            inputs = plan.get("inputs") or {}
+            why = plan.get("skipped") or (f"same loss as {plan['same_as']}: {plan['same_reason']}"
+                                          if plan.get("status") == "coincides" else "")
+            rows.append((name, plan.get("origin"), plan.get("status"), inputs.get("alignment_target", "—"),
+                         "; ".join(f"{k}: {v}" for k, v in inputs.items() if k != "alignment_target") or "—",
+                         plan.get("paper_note") or "", why))
+        return [
+            heading("What each strategy was trained toward"),
+            table(("strategy", "origin", "status", "alignment target", "other inputs", "how it maps to the paper",
+                   "skipped / counted once because"), rows),
+            note("Status 'coincides': with this target the strategy is provably the same loss as the one named, "
+                 "so it is not trained again and counts once among the distinct strategies. 'skipped': an input "
+                 "it needs does not exist on this run (never replaced by a stand-in). The channel-masked losses "
+                 "take their channel names from the data's layout."),
+        ]
 
     @staticmethod
     def _mechanism_blocks(results, mechanism, stim_source):
@@ -207,7 +435,7 @@ class SweepStep(Step):
                       for r in results["table"]]
         residual = ("per-stimulus coordinates: " + stim_source) if disp["residual_target"] else (
             "no per-stimulus coordinates, so the residual target and residual alignment are not computed: "
-            + stim_source)
+            f"{stim_source}{enable_hint(stim_source)}")
         grad_rows = []
         for name, rec in mechanism["last_epoch"].items():
             for term in ("ce", "alignment"):
@@ -219,7 +447,8 @@ class SweepStep(Step):
             heading("Alignment of the test features after training"),
             table(("strategy", "Δ class-PC1 alignment", "Δ residual alignment"), align_rows),
             note("Aligned minus baseline, test subjects' penultimate features, mean over seeds; no test and no CI. "
-                 f"Residual alignment uses {stim_source}."),
+                 f"Residual alignment (the residual shift) uses per-stimulus coordinates: {stim_source}"
+                 + ("." if disp["residual_target"] else f"{enable_hint(stim_source)}.")),
             heading("Mechanism: where the penultimate features move during training"),
             paragraph(f"The baseline ('none') and '{mechanism['strategy']}' are trained once more (seed "
                       f"{disp['seed']}) with a monitor that, after every epoch, recomputes the penultimate "

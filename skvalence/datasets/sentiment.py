@@ -1,10 +1,10 @@
-"""Zero-shot validation of a valence axis on public sentiment benchmarks.
+"""Human-rated sentiment corpora: loaders for zero-shot validation of a valence axis.
 
 The V-axis is built from emotion stories only, never from sentiment labels, so
-its coordinate can be scored directly against human judgements: ROC AUC on
-binary sentiment corpora (SST-2, IMDB, Yelp polarity, binarised VADER ratings)
-and Spearman's rho on continuous ratings (VADER sentence ratings, Warriner word
-norms, the VADER lexicon).
+its coordinate can be scored directly against human judgements
+(:mod:`skvalence.text.zero_shot`). These loaders read the usual corpora from
+disk: binary ones (SST-2, IMDB, Yelp polarity) and rated ones (VADER sentence
+ratings, Warriner word norms, the VADER lexicon).
 
 Every loader returns a :class:`sklearn.utils.Bunch` with
 
@@ -22,6 +22,10 @@ fails, as Latin-1, which cannot fail; the encoding used is stored in
 ``Bunch.encoding``. (The lexicon shipped inside VADER's ICWSM-2014 archive is
 not valid UTF-8, for instance.) A malformed file raises :class:`ValueError`
 naming the file and the 1-based line.
+
+The VADER corpora (Hutto & Gilbert, ICWSM 2014) ship in the source distribution of
+``vaderSentiment==3.3.2`` on PyPI; ``make bench`` and ``make demo`` fetch them into
+``benchmarks/_data``.
 """
 
 from __future__ import annotations
@@ -30,32 +34,21 @@ import csv
 import io
 import os
 import re
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils._validation import check_count
-from ..utils.nulls import monte_carlo_p, random_unit_directions
-
 __all__ = [
-    "LOADERS",
-    "ZeroShotResult",
-    "ScoreComparison",
+    "SENTIMENT_LOADERS",
     "binarize_by_sign",
-    "compare_scores",
-    "evaluate_zero_shot",
-    "find_benchmarks",
+    "find_sentiment_corpora",
     "load_imdb",
     "load_sst2",
     "load_vader_lexicon",
     "load_vader_sentences",
     "load_word_norms",
     "load_yelp_polarity",
-    "score_metric",
 ]
 
 # --------------------------------------------------------------------------- #
@@ -197,7 +190,7 @@ def load_sst2(path, *, return_X_y=False):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_sst2
+    >>> from skvalence.datasets.sentiment import load_sst2
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "dev.tsv"
     >>> _ = f.write_text("sentence\\tlabel\\na joy to watch \\t1\\ndull \\t0\\n")
     >>> data = load_sst2(f)
@@ -266,7 +259,7 @@ def load_imdb(path, split="test", max_per_class=None, *, random_state=0,
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_imdb
+    >>> from skvalence.datasets.sentiment import load_imdb
     >>> root = pathlib.Path(tempfile.mkdtemp()) / "aclImdb"
     >>> for lab, txt in [("pos", "Great.<br />Loved it"), ("neg", "Awful")]:
     ...     (root / "test" / lab).mkdir(parents=True)
@@ -334,7 +327,7 @@ def load_yelp_polarity(path, split="test", *, return_X_y=False):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_yelp_polarity
+    >>> from skvalence.datasets.sentiment import load_yelp_polarity
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "test.csv"
     >>> _ = f.write_text('"2","Tasty.\\\\nWill return"\\n"1","Cold ""fresh"" fries"\\n')
     >>> data = load_yelp_polarity(f)
@@ -393,7 +386,7 @@ def load_word_norms(path, word_col="Word", rating_col="V.Mean.Sum", *,
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_word_norms
+    >>> from skvalence.datasets.sentiment import load_word_norms
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "norms.csv"
     >>> _ = f.write_text(",Word,V.Mean.Sum\\n1,happy,8.47\\n2,grief,1.69\\n")
     >>> load_word_norms(f, return_X_y=True)
@@ -447,7 +440,7 @@ def load_vader_lexicon(path, *, return_X_y=False):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_vader_lexicon
+    >>> from skvalence.datasets.sentiment import load_vader_lexicon
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "vader_lexicon.txt"
     >>> _ = f.write_text("adore\\t2.4\\t0.5\\t[2, 3]\\nugly\\t-2.3\\t0.6\\t[-2, -3]\\n")
     >>> load_vader_lexicon(f).y.tolist()
@@ -496,7 +489,7 @@ def load_vader_sentences(path, *, return_X_y=False):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import load_vader_sentences
+    >>> from skvalence.datasets.sentiment import load_vader_sentences
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "tweets_GroundTruth.txt"
     >>> _ = f.write_bytes(b"1\\t2.7\\tSo lucky.\\r\\n2\\t-1.5\\tMissed the bus\\r\\n")
     >>> data = load_vader_sentences(f)
@@ -550,7 +543,7 @@ def binarize_by_sign(data, threshold=0.0):
     --------
     >>> import numpy as np
     >>> from sklearn.utils import Bunch
-    >>> from skvalence.text.benchmarks import binarize_by_sign
+    >>> from skvalence.datasets.sentiment import binarize_by_sign
     >>> d = Bunch(texts=["a", "b", "c"], y=np.array([1.5, 0.1, -2.0]),
     ...           kind="continuous")
     >>> b = binarize_by_sign(d, threshold=0.5)
@@ -586,8 +579,8 @@ def binarize_by_sign(data, threshold=0.0):
 # Finding data on disk
 # --------------------------------------------------------------------------- #
 
-#: Benchmark name -> loader (for paths returned by :func:`find_benchmarks`).
-LOADERS = {
+#: Benchmark name -> loader (for paths returned by :func:`find_sentiment_corpora`).
+SENTIMENT_LOADERS = {
     "sst2": load_sst2,
     "imdb": load_imdb,
     "yelp_polarity": load_yelp_polarity,
@@ -616,7 +609,7 @@ def _match_file(dirpath, name):
     return None
 
 
-def find_benchmarks(data_dir):
+def find_sentiment_corpora(data_dir):
     """List the benchmark files present under a directory.
 
     Walks ``data_dir`` recursively and recognises: SST-2 (``dev.tsv`` /
@@ -634,17 +627,17 @@ def find_benchmarks(data_dir):
     Returns
     -------
     found : dict of str -> list of pathlib.Path
-        Benchmark name (a key of :data:`LOADERS`) -> sorted paths; only
+        Benchmark name (a key of :data:`SENTIMENT_LOADERS`) -> sorted paths; only
         benchmarks with at least one file appear.
 
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skvalence.text.benchmarks import find_benchmarks, LOADERS
+    >>> from skvalence.datasets.sentiment import find_sentiment_corpora, SENTIMENT_LOADERS
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (root / "tweets_GroundTruth.txt").write_bytes(b"1\\t2.0\\tyay\\r\\n")
-    >>> found = find_benchmarks(root)
-    >>> sorted(found), LOADERS["vader_sentences"](found["vader_sentences"][0]).texts
+    >>> found = find_sentiment_corpora(root)
+    >>> sorted(found), SENTIMENT_LOADERS["vader_sentences"](found["vader_sentences"][0]).texts
     (['vader_sentences'], ['yay'])
     """
     root = _existing(data_dir, want_dir=True)
@@ -661,425 +654,3 @@ def find_benchmarks(data_dir):
             if kind is not None:
                 found.setdefault(kind, []).append(Path(dirpath) / name)
     return {k: sorted(v) for k, v in sorted(found.items())}
-
-
-# --------------------------------------------------------------------------- #
-# Scoring
-# --------------------------------------------------------------------------- #
-
-_METRICS = {"binary": "roc_auc", "continuous": "spearman"}
-
-
-def _resolve_kind(y, kind):
-    if kind not in ("auto", "binary", "continuous"):
-        raise ValueError(f"kind must be 'auto', 'binary' or 'continuous', got {kind!r}")
-    n_unique = np.unique(y).size
-    if kind == "auto":
-        kind = "binary" if n_unique == 2 else "continuous"
-    if kind == "binary" and n_unique != 2:
-        raise ValueError(f"binary scoring needs exactly 2 label values, got {n_unique}")
-    if kind == "continuous" and n_unique < 3:
-        raise ValueError(
-            f"continuous scoring needs at least 3 distinct ratings, got {n_unique}"
-        )
-    return kind
-
-
-def _check_y(y, n):
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D, got shape {y.shape}")
-    if y.shape[0] != n:
-        raise ValueError(f"y has {y.shape[0]} values but there are {n} texts")
-    if not np.issubdtype(y.dtype, np.number) and not np.issubdtype(y.dtype, np.bool_):
-        raise TypeError(f"y must be numeric, got dtype {y.dtype}")
-    y = y.astype(float)
-    if not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinite values")
-    return y
-
-
-def _check_texts(texts):
-    if isinstance(texts, str) or not hasattr(texts, "__len__"):
-        raise TypeError("texts must be a sequence of strings, not a single string")
-    texts = list(texts)
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad:
-        raise TypeError(f"texts must be strings; item {bad[0]} is {type(texts[bad[0]]).__name__}")
-    if len(texts) < 3:
-        raise ValueError(f"need at least 3 texts to score, got {len(texts)}")
-    return texts
-
-
-def _metric_columns(y, scores, kind):
-    """Metric of every column of ``scores`` (n, k) against ``y``; vectorised.
-
-    ROC AUC via the Mann-Whitney rank identity, Spearman via Pearson on
-    ranks; both handle ties with average ranks, as scikit-learn and scipy do.
-    """
-    ranks = stats.rankdata(scores, axis=0)
-    if kind == "binary":
-        pos = y == y.max()
-        n_pos, n_neg = pos.sum(), (~pos).sum()
-        u = ranks[pos].sum(axis=0) - n_pos * (n_pos + 1) / 2.0
-        return u / (n_pos * n_neg)
-    ry = stats.rankdata(y)
-    ry = (ry - ry.mean()) / np.linalg.norm(ry - ry.mean())
-    centred = ranks - ranks.mean(axis=0)
-    norm = np.linalg.norm(centred, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (ry @ centred) / norm
-
-
-def score_metric(y, scores, kind="auto"):
-    """ROC AUC (binary ``y``) or Spearman's rho (continuous ``y``) of scores.
-
-    Parameters
-    ----------
-    y : array-like of shape (n,)
-        Binary labels (the larger value is the positive class) or ratings.
-    scores : array-like of shape (n,)
-        Valence scores.
-    kind : {"auto", "binary", "continuous"}, default="auto"
-        ``"auto"``: binary when ``y`` has exactly two values.
-
-    Returns
-    -------
-    value : float
-    metric : str
-        ``"roc_auc"`` or ``"spearman"``.
-
-    Examples
-    --------
-    >>> from skvalence.text.benchmarks import score_metric
-    >>> score_metric([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    (0.75, 'roc_auc')
-    """
-    scores = np.asarray(scores, dtype=float).ravel()
-    y = _check_y(y, scores.shape[0])
-    kind = _resolve_kind(y, kind)
-    value = float(_metric_columns(y, scores[:, None], kind)[0])
-    return value, _METRICS[kind]
-
-
-def _bootstrap(y, score_sets, kind, n_bootstrap, rng, chunk=64):
-    """Metric of each score vector on ``n_bootstrap`` paired resamples.
-
-    Returns (n_bootstrap, len(score_sets)); resamples that hold one class only
-    (or one rating value) are NaN and are left out of percentiles.
-    """
-    n = y.shape[0]
-    out = np.full((n_bootstrap, len(score_sets)), np.nan)
-    for start in range(0, n_bootstrap, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_bootstrap - start), n))
-        for b, rows in enumerate(idx, start=start):
-            yb = y[rows]
-            if yb.min() == yb.max():
-                continue
-            cols = np.column_stack([s[rows] for s in score_sets])
-            out[b] = _metric_columns(yb, cols, kind)
-    return out
-
-
-def _percentile_ci(values, level=0.95):
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return (np.nan, np.nan)
-    alpha = (1 - level) / 2 * 100
-    lo, hi = np.percentile(values, [alpha, 100 - alpha])
-    return (float(lo), float(hi))
-
-
-@dataclass
-class ZeroShotResult:
-    """Zero-shot score of a valence axis on one labelled text set.
-
-    Attributes
-    ----------
-    metric : str
-        ``"roc_auc"`` (binary labels) or ``"spearman"`` (continuous ratings).
-    score : float
-        The metric of the axis coordinate against ``y``.
-    ci : tuple of float
-        Percentile bootstrap 95% CI of ``score`` (texts resampled).
-    n : int
-        Number of texts.
-    n_bootstrap : int
-        Bootstrap resamples drawn (degenerate ones are ignored).
-    null_scores : ndarray
-        Metric of each random unit direction through ``center_`` (empty when
-        the transformer exposes no ``embed``/``center_``/``axis_``).
-    null_mean, null_p95 : float
-        Mean and 95th percentile of ``null_scores`` (NaN without a null).
-    null_percentile : float
-        Percentage of null scores ``<= score`` (NaN without a null).
-    p_random_direction : float
-        One-sided random-direction test: ``(1 + #(null >= score)) /
-        (1 + n_null)`` (NaN without a null).
-    kind : str
-        ``"binary"`` or ``"continuous"``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvalence.text.benchmarks import evaluate_zero_shot
-    >>> class Length:
-    ...     def transform(self, texts):
-    ...         return np.array([[len(t)] for t in texts])
-    >>> res = evaluate_zero_shot(Length(), ["a", "bb", "ccc", "dddd"], [0, 0, 1, 1],
-    ...                          n_bootstrap=0)
-    >>> res.metric, res.score, res.n
-    ('roc_auc', 1.0, 4)
-    """
-
-    metric: str
-    score: float
-    ci: tuple
-    n: int
-    n_bootstrap: int
-    null_scores: np.ndarray = field(repr=False)
-    null_mean: float
-    null_p95: float
-    null_percentile: float
-    p_random_direction: float
-    kind: str
-
-    def __str__(self):
-        text = (f"{self.metric} = {self.score:.3f} "
-                f"[95% CI {self.ci[0]:.3f}, {self.ci[1]:.3f}], n = {self.n}")
-        if self.null_scores.size:
-            text += (f"; random directions (k = {self.null_scores.size}): "
-                     f"mean {self.null_mean:.3f}, 95th pct {self.null_p95:.3f}, "
-                     f"axis at {self.null_percentile:.1f}th pct, "
-                     f"p = {self.p_random_direction:.3g} (random-direction test)")
-        return text
-
-
-def _has_null(transformer):
-    return all(hasattr(transformer, a) for a in ("embed", "center_", "axis_"))
-
-
-def _axis_scores(transformer, texts):
-    """Axis coordinates and, when possible, the hidden states minus ``center_``.
-
-    Texts are encoded once; the centred hidden states (``None`` when the
-    transformer exposes no ``embed``/``center_``/``axis_``) serve the
-    random-direction null.
-    """
-    if not _has_null(transformer):
-        return _transform_scores(transformer, texts), None
-    hidden = np.asarray(transformer.embed(texts), dtype=float)
-    if hidden.ndim != 2 or hidden.shape[0] != len(texts):
-        raise ValueError(
-            f"transformer.embed returned shape {hidden.shape}, expected "
-            f"({len(texts)}, hidden_size)"
-        )
-    center = np.asarray(transformer.center_, dtype=float).ravel()
-    axis = np.asarray(transformer.axis_, dtype=float).ravel()
-    centred = hidden - center
-    projected = centred @ axis
-    # The null relies on transform == <embed - center_, axis_>; check it on a
-    # few texts and fall back to transform() if a subclass scores otherwise.
-    k = min(8, len(texts))
-    direct = _transform_scores(transformer, texts[:k])
-    if not np.allclose(direct, projected[:k], rtol=1e-3, atol=1e-4 * (1 + np.abs(direct).max())):
-        warnings.warn(
-            "transform() differs from the projection of embed() onto axis_; "
-            "scoring transform() output, the random-direction null uses the "
-            "projection", RuntimeWarning, stacklevel=3)
-        return _transform_scores(transformer, texts), centred
-    return projected, centred
-
-
-def _transform_scores(transformer, texts):
-    scores = np.asarray(transformer.transform(texts), dtype=float)
-    if scores.ndim == 2 and scores.shape[1] == 1:
-        scores = scores[:, 0]
-    if scores.shape != (len(texts),):
-        raise ValueError(
-            f"transformer.transform returned shape {scores.shape}; a valence "
-            f"axis must give one coordinate per text, i.e. ({len(texts)}, 1)"
-        )
-    if not np.isfinite(scores).all():
-        raise ValueError("transformer.transform returned NaN or infinite scores")
-    return scores
-
-
-def evaluate_zero_shot(transformer, texts, y, *, kind="auto", n_bootstrap=1000,
-                       n_random_directions=100, random_state=None):
-    """Score a fitted valence axis against human labels, without training.
-
-    Parameters
-    ----------
-    transformer : fitted transformer
-        Anything whose ``transform(texts)`` returns one coordinate per text,
-        e.g. a fitted :class:`~skvalence.text.vaxis.VAxisTransformer`. When it
-        also exposes ``embed``, ``center_`` and ``axis_``, texts are encoded
-        once and a random-direction null is computed from the same hidden
-        states.
-    texts : sequence of str
-        Texts to score.
-    y : array-like of shape (n,)
-        Binary labels (larger value = positive) or continuous ratings.
-    kind : {"auto", "binary", "continuous"}, default="auto"
-        ``"auto"`` picks binary (ROC AUC) when ``y`` has two values,
-        otherwise continuous (Spearman's rho).
-    n_bootstrap : int, default=1000
-        Paired resamples of texts for the percentile 95% CI (0: no CI).
-    n_random_directions : int, default=100
-        Random unit directions through ``center_`` for the null (0: none).
-    random_state : int, RandomState or None, default=None
-        Seed of the bootstrap and the random directions.
-
-    Returns
-    -------
-    result : ZeroShotResult
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvalence.text.benchmarks import evaluate_zero_shot
-    >>> class Lexicon:  # any fitted object with transform() works
-    ...     def transform(self, texts):
-    ...         return np.array([[t.count("good") - t.count("bad")] for t in texts])
-    >>> texts = ["good", "bad", "good good", "bad day", "so good", "bad bad"]
-    >>> res = evaluate_zero_shot(Lexicon(), texts, [1, 0, 1, 0, 1, 0],
-    ...                          n_bootstrap=200, random_state=0)
-    >>> res.metric, res.score
-    ('roc_auc', 1.0)
-    """
-    texts = _check_texts(texts)
-    y = _check_y(y, len(texts))
-    kind = _resolve_kind(y, kind)
-    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
-    n_random_directions = check_count(n_random_directions, "n_random_directions", minimum=0)
-    if not hasattr(transformer, "transform"):
-        raise TypeError(f"{type(transformer).__name__} has no transform() method")
-    rng = check_random_state(random_state)
-    gen = np.random.default_rng(rng.randint(2**32 - 1))
-
-    scores, centred = _axis_scores(transformer, texts)
-    score = float(_metric_columns(y, scores[:, None], kind)[0])
-    boot = _bootstrap(y, [scores], kind, n_bootstrap, gen)[:, 0]
-
-    null = np.empty(0)
-    if centred is not None and n_random_directions:
-        dirs = random_unit_directions(n_random_directions, centred.shape[1], gen)
-        null = _metric_columns(y, centred @ dirs.T, kind)
-    has_null = null.size > 0
-    return ZeroShotResult(
-        metric=_METRICS[kind],
-        score=score,
-        ci=_percentile_ci(boot),
-        n=len(texts),
-        n_bootstrap=n_bootstrap,
-        null_scores=null,
-        null_mean=float(null.mean()) if has_null else np.nan,
-        null_p95=float(np.percentile(null, 95)) if has_null else np.nan,
-        null_percentile=float(stats.percentileofscore(null, score, kind="weak"))
-        if has_null else np.nan,
-        p_random_direction=monte_carlo_p(score, null) if has_null else np.nan,
-        kind=kind,
-    )
-
-
-@dataclass
-class ScoreComparison:
-    """Paired comparison of two score vectors on the same labelled texts.
-
-    Attributes
-    ----------
-    metric : str
-        ``"roc_auc"`` or ``"spearman"``.
-    score_a, score_b : float
-        Metric of each score vector.
-    difference : float
-        ``score_b - score_a``.
-    ci : tuple of float
-        Paired percentile bootstrap 95% CI of the difference.
-    p_value : float
-        Two-sided paired bootstrap p-value for "no difference"
-        (twice the smaller tail of the bootstrap differences around 0).
-    n : int
-        Number of texts.
-
-    Examples
-    --------
-    >>> from skvalence.text.benchmarks import compare_scores
-    >>> cmp = compare_scores([0, 1, 0, 1, 2], [0, 1, 2, 3, 4], [0, 0, 1, 1, 1],
-    ...                      n_bootstrap=100, random_state=0)
-    >>> round(cmp.score_a, 3), cmp.score_b
-    (0.667, 1.0)
-    """
-
-    metric: str
-    score_a: float
-    score_b: float
-    difference: float
-    ci: tuple
-    p_value: float
-    n: int
-
-    def __str__(self):
-        return (f"{self.metric}: {self.score_a:.3f} -> {self.score_b:.3f}, "
-                f"difference {self.difference:+.3f} "
-                f"[95% CI {self.ci[0]:+.3f}, {self.ci[1]:+.3f}], "
-                f"p = {self.p_value:.3g} (paired bootstrap, two-sided), n = {self.n}")
-
-
-def compare_scores(scores_a, scores_b, y, *, kind="auto", n_bootstrap=1000,
-                   random_state=None):
-    """Paired bootstrap comparison of two valence scorings of the same texts.
-
-    Parameters
-    ----------
-    scores_a, scores_b : array-like of shape (n,)
-        Two scorings (e.g. two axes' coordinates) of the same texts.
-    y : array-like of shape (n,)
-        Binary labels or continuous ratings.
-    kind : {"auto", "binary", "continuous"}, default="auto"
-        As in :func:`evaluate_zero_shot`.
-    n_bootstrap : int, default=1000
-        Paired resamples (texts resampled once for both scorings).
-    random_state : int, RandomState or None, default=None
-        Seed of the bootstrap.
-
-    Returns
-    -------
-    comparison : ScoreComparison
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvalence.text.benchmarks import compare_scores
-    >>> rng = np.random.default_rng(0)
-    >>> y = np.repeat([0, 1], 100)
-    >>> weak, strong = y + 2 * rng.normal(size=200), y + 0.3 * rng.normal(size=200)
-    >>> cmp = compare_scores(weak, strong, y, n_bootstrap=300, random_state=0)
-    >>> cmp.difference > 0 and cmp.ci[0] > 0
-    True
-    """
-    a = np.asarray(scores_a, dtype=float).ravel()
-    b = np.asarray(scores_b, dtype=float).ravel()
-    if a.shape != b.shape:
-        raise ValueError(f"scores_a has {a.size} values, scores_b has {b.size}")
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("scores contain NaN or infinite values")
-    y = _check_y(y, a.size)
-    kind = _resolve_kind(y, kind)
-    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
-    gen = np.random.default_rng(check_random_state(random_state).randint(2**32 - 1))
-    sa, sb = _metric_columns(y, np.column_stack([a, b]), kind)
-    boot = _bootstrap(y, [a, b], kind, n_bootstrap, gen)
-    diff = boot[:, 1] - boot[:, 0]
-    diff = diff[np.isfinite(diff)]
-    if diff.size:
-        # Add-one so a finite bootstrap never claims p = 0.
-        tail = min((diff <= 0).sum(), (diff >= 0).sum())
-        p_value = float(min(1.0, 2 * (tail + 1) / (diff.size + 1)))
-    else:
-        p_value = np.nan
-    return ScoreComparison(
-        metric=_METRICS[kind], score_a=float(sa), score_b=float(sb),
-        difference=float(sb - sa), ci=_percentile_ci(diff), p_value=p_value, n=a.size,
-    )
