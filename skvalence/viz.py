@@ -823,8 +823,8 @@ def plot_vaxis_methods(classes, coords_by_method, valence=None, *, ax=None):
 def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
     """Per-subject scores of several pipelines under several protocols, a subject's points joined.
 
-    One group of columns per pipeline, one column per protocol inside it; each point is
-    one test subject's score, a black bar the mean over subjects. When a subject is
+    One group of columns per pipeline (named above it), one column per protocol inside it
+    (named below); each point is one test subject's score, a black bar the mean over subjects. When a subject is
     scored under several protocols its points are joined by a grey line, so a drop from
     the paper split to the stimulus-disjoint split shows subject by subject. A dashed
     line marks chance when the rows carry one (``chance``, as
@@ -861,8 +861,8 @@ def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
     ...         for p, shift in (("paper", 0.2), ("stimulus-disjoint", 0.0))
     ...         for s, base in enumerate([0.3, 0.4])]
     >>> ax = plot_subject_scores(rows)
-    >>> len(ax.lines), [t.get_text().replace("\\n", " ") for t in ax.get_xticklabels()]
-    (2, ['LR paper', 'LR stimulus-disjoint'])
+    >>> len(ax.lines), [t.get_text() for t in ax.texts], len(ax.get_xticklabels())
+    (2, ['LR'], 2)
     """
     rows = [dict(r) for r in rows]
     missing = sorted({k for r in rows for k in ("pipeline", "protocol", "subject", "value") if k not in r})
@@ -883,7 +883,7 @@ def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
     rng = np.random.default_rng(0)  # jitter only; fixed so figures are reproducible
     ticks, labels = [], []
     for i, pipeline in enumerate(pipelines):
-        positions = {}
+        positions, first = {}, i * (len(protocols) + 1)
         for j, protocol in enumerate(protocols):
             mine = [r for r in rows if r["pipeline"] == pipeline and r["protocol"] == protocol]
             if not mine:
@@ -895,7 +895,10 @@ def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
             ax.hlines(values.mean(), x - 0.3, x + 0.3, color="k", lw=2, zorder=4)
             positions[protocol] = {r["subject"]: (px, v) for r, px, v in zip(mine, xs, values)}
             ticks.append(x)
-            labels.append(f"{pipeline}\n{protocol}")
+            labels.append(str(protocol).replace("-", "-\n", 1))
+        if positions:
+            ax.text(first + (len(protocols) - 1) / 2, 1.01, pipeline, transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=9)
         _join_subjects(ax, positions, protocols)
     chances = {r.get("chance") for r in rows} - {None}
     if len(chances) == 1:
@@ -903,7 +906,7 @@ def plot_subject_scores(rows, *, pipelines=None, protocols=None, ax=None):
         ax.legend(loc="upper right", fontsize=8)
     ax.set_xticks(ticks, labels, fontsize=8)
     ax.set_ylabel(str(metrics.pop() or "score") + " per test subject")
-    ax.set_title("Per-subject scores (bar: mean over subjects; lines join a subject's scores)")
+    ax.set_title("Per-subject scores (bar: mean over subjects; lines join a subject's scores)", pad=18)
     if created:
         ax.figure.tight_layout()
     return ax

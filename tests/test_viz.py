@@ -330,3 +330,43 @@ def test_run_context_saves_axes_and_axes_arrays(tmp_path):
     for name in ("forest", "gradients"):
         assert (ctx.figures_dir / f"{name}.png").stat().st_size > 0
     assert not plt.fignum_exists(ax.figure.number) and not plt.fignum_exists(axes[0, 0].figure.number)
+
+
+def _score_rows():
+    rows = []
+    for pipeline, drop in (("LR on DE", 0.2), ("ensemble", 0.0)):
+        for subject in range(4):
+            rows.append({"pipeline": pipeline, "protocol": "paper", "subject": subject, "value": 0.4 + drop,
+                         "metric": "balanced_accuracy", "chance": 1 / 9})
+            if subject < 3:  # subject 3 was not tested under the second protocol
+                rows.append({"pipeline": pipeline, "protocol": "stimulus-disjoint", "subject": subject,
+                             "value": 0.4, "metric": "balanced_accuracy", "chance": 1 / 9})
+    return rows
+
+
+def test_plot_subject_scores_joins_each_subject_across_protocols():
+    ax = viz.plot_subject_scores(_score_rows())
+    joins = [line for line in ax.lines if line.get_linestyle() == "-"]
+    assert len(joins) == 6  # three subjects scored under both protocols, per pipeline
+    # each join runs from the subject's paper score to its stimulus-disjoint score
+    lr = [line for line in joins if line.get_xdata()[0] < 2]
+    assert all(np.allclose(line.get_ydata(), [0.6, 0.4]) for line in lr)
+    chance = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(chance) == 1 and np.isclose(chance[0].get_ydata()[0], 1 / 9)
+    assert [t.get_text() for t in ax.texts] == ["LR on DE", "ensemble"]
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["paper", "stimulus-\ndisjoint"]
+
+
+def test_plot_subject_scores_selects_and_refuses_bad_rows():
+    ax = viz.plot_subject_scores(_score_rows(), pipelines=["ensemble"], protocols=["paper"])
+    assert [t.get_text() for t in ax.texts] == ["ensemble"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["paper"]
+    assert not [line for line in ax.lines if line.get_linestyle() == "-"]
+    with pytest.raises(ValueError, match="missing"):
+        viz.plot_subject_scores([{"pipeline": "a", "protocol": "p", "value": 0.1}])
+    with pytest.raises(ValueError, match="no score rows"):
+        viz.plot_subject_scores(_score_rows(), pipelines=["unknown"])
+    mixed = _score_rows() + [{"pipeline": "LR on DE", "protocol": "paper", "subject": 0, "value": 0.2,
+                              "metric": "accuracy"}]
+    with pytest.raises(ValueError, match="mix metrics"):
+        viz.plot_subject_scores(mixed)

@@ -9,6 +9,7 @@ from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score, f1_score
 
 from skvalence.analysis.stats import bootstrap_ci
 from skvalence.reproduce.context import RunContext
+from skvalence.reproduce.steps._common import paper_split_data
 from skvalence.reproduce.steps.base import SCORE_COLUMNS
 from skvalence.reproduce.steps.ensemble import (
     PAPER_CASCADE,
@@ -25,7 +26,7 @@ def render_blocks(blocks):
     return json.dumps(jsonable(blocks), ensure_ascii=False)
 
 
-TINY = {"n_subjects": 8, "rows_per_cell": 1, "decoder_recipe": {"module": "mlp", "max_epochs": 1},
+TINY = {"n_subjects": 12, "rows_per_cell": 1, "decoder_recipe": {"module": "mlp", "max_epochs": 1},
         "ensemble_seeds": (42, 123), "ensemble_epochs": (1, 2), "ablation_random_directions": 100}
 
 
@@ -35,12 +36,12 @@ def test_metrics_and_subject_bootstrap_match_sklearn_and_bootstrap_ci_exactly():
     # predictions right half the time, else any of 6 labels (one never true): absent classes are handled
     pred = np.where(rng.random(300) < 0.5, y, rng.integers(0, 6, 300))
     subject = np.repeat(np.arange(10), 30)
-    ours = classification_metrics(y, pred, subject, random_state=3)
+    ours = classification_metrics(y, pred, subject, random_state=3, n_boot=300)
     reference = {"bacc": balanced_accuracy_score, "kappa": cohen_kappa_score,
                  "f1_weighted": lambda a, b: f1_score(a, b, average="weighted")}
     with pytest.warns(UserWarning):
         for name, fn in reference.items():
-            point, low, high = bootstrap_ci(fn, y, pred, subject, n_boot=1000, random_state=3)
+            point, low, high = bootstrap_ci(fn, y, pred, subject, n_boot=300, random_state=3)
             assert ours[name]["value"] == pytest.approx(point, abs=1e-12)
             assert ours[name]["ci"] == pytest.approx([low, high], abs=1e-12)
     assert classification_metrics(y, pred)["bacc"]["ci"] is None
@@ -95,7 +96,8 @@ def test_faced_cascade_rows_scores_and_params(faced_run):
         assert low <= row["bacc"]["value"] <= high
     assert [cascade[k]["n_members"] for k in ("depth 6", "5 members", "10 members")] == [1, 2, 4]
     # each row has its per-subject rows, one per test subject, and they average to the row's subjects' mean
-    test_subjects = set(np.unique(ctx.eeg.subject)[-2:].tolist())
+    test_subjects = set(paper_split_data(ctx)["test"]["subject"].tolist())
+    assert len(test_subjects) == 2
     by_row = {}
     for row in out.scores:
         assert set(row) == set(SCORE_COLUMNS) and row["dataset"] == "simulated-faced"
@@ -121,3 +123,13 @@ def test_seedv_runs_single_vs_ensemble_only(tmp_path):
     assert {k: v["paper_bacc"] for k, v in cascade.items()} == {**PAPER_SEEDV, "5 members": None}
     assert {r["protocol"] for r in out.scores} == {"seedv-trials"}
     assert "simulated SEED-V-like cohort" in (render_blocks(out.blocks))
+
+
+@pytest.mark.parametrize("override, match", [({"cascade_shallow": {"depth": 1}}, "cascade_shallow"),
+                                             ({"ensemble_epochs": (0,)}, "ensemble_epochs"),
+                                             ({"ensemble_seeds": (1, 1)}, "ensemble_seeds")])
+def test_bad_settings_are_refused_before_training(tmp_path, override, match):
+    ctx = RunContext(tmp_path, verbose=0, overrides={**TINY, **override}, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        EnsembleStep().validate(ctx)
+    EnsembleStep().validate(RunContext(tmp_path, verbose=0, overrides=TINY, random_state=0))  # the good ones pass

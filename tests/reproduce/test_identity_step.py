@@ -85,3 +85,12 @@ def test_riemannian_pipeline_is_skipped_with_a_reason_where_no_raw_exists(tmp_pa
                             config={"identity_riemann_subjects": 4, "subjects": None})
     loaders, why = _raw_subjects(faced)
     assert loaders is None and "no raw files" in why
+
+
+@pytest.mark.parametrize("override, match", [({"identity_riemann_subjects": 1}, "identity_riemann_subjects"),
+                                             ({"identity_ensemble_seeds": ()}, "identity_ensemble_seeds"),
+                                             ({"identity_ensemble_seeds": (1, 1)}, "none twice")])
+def test_bad_settings_are_refused_before_training(tmp_path, override, match):
+    ctx = RunContext(tmp_path, verbose=0, overrides={**TINY, **override}, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        IdentityStep().validate(ctx)

@@ -383,6 +383,19 @@ class EnsembleStep(Step):
                    "cascade_shallow")
     depends_on = ()
 
+    def validate(self, context):
+        """Refuse settings the step cannot train with, before any step trains."""
+        cfg = context.config
+        seeds, epochs = list(cfg["ensemble_seeds"] or ()), list(cfg["ensemble_epochs"] or ())
+        if not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError(f"ensemble_seeds must hold at least one seed, none twice; got {seeds}")
+        if not epochs or any(not isinstance(e, int) or isinstance(e, bool) or e < 1 for e in epochs):
+            raise ValueError(f"ensemble_epochs must hold positive integers; got {epochs}")
+        shallow = cfg["cascade_shallow"]
+        if not isinstance(shallow, dict) or any(not str(k).startswith("module__") for k in shallow):
+            raise ValueError("cascade_shallow must be a dict of backbone settings ('module__...'), e.g. "
+                             f"{{'module__depth': 2}}; got {shallow!r}")
+
     def run(self, context):
         from ...viz import plot_ensemble_contributions
 

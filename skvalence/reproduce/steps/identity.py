@@ -69,7 +69,12 @@ def _ensemble(context):
 
 # ----------------------------------------------------------------------------- Riemannian features
 def _raw_subjects(context):
-    """``(raw Bunch per chunk iterator, why not)`` for the Riemannian pipeline, capped by the profile."""
+    """``(loaders, why not)`` for the Riemannian pipeline, capped by ``identity_riemann_subjects``.
+
+    Each loader returns a raw Bunch: one subject of a real FACED copy, or the simulated cohort's
+    first subjects together (~27 MB each). ``loaders`` is None, with the reason, where no raw
+    EEG exists.
+    """
     cap = context.config["identity_riemann_subjects"]
     if context.cohort == "seedv":
         return None, "skipped: SEED-V releases DE features only, no raw EEG to estimate covariances from"
@@ -97,7 +102,7 @@ def _raw_subjects(context):
 
 
 def _riemann_features(context, loaders):
-    """Filter-bank covariances of every loaded subject, one subject's raw data in memory at a time."""
+    """Filter-bank covariances of every loaded subject, one loader's raw data in memory at a time."""
     from ...eeg.riemann import make_riemann_pipeline
 
     keep = context.config.get("rows_per_cell")
@@ -183,6 +188,18 @@ class IdentityStep(Step):
                    "rows_per_cell", "subjects")
     depends_on = ()
 
+    def validate(self, context):
+        """Refuse settings the step cannot run with, before any step trains."""
+        cfg = context.config
+        cap = cfg["identity_riemann_subjects"]
+        if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 2):
+            raise ValueError(f"identity_riemann_subjects must be None or an integer >= 2; got {cap!r}")
+        seeds = list(cfg["identity_ensemble_seeds"] or ())
+        if not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError(f"identity_ensemble_seeds must hold at least one seed, none twice; got {seeds}")
+        if not cfg["ensemble_epochs"]:
+            raise ValueError("ensemble_epochs is empty; the identity step's ensemble trains for its first value")
+
     def run(self, context):
         X, y, subject, stimulus = _standardised_de(context)
         rows, params, notes = [], {}, {}
@@ -232,6 +249,8 @@ class IdentityStep(Step):
     @staticmethod
     def _blocks(results):
         def cell(s):
+            if s["n_subjects"] < 2:  # a subject bootstrap needs two subjects
+                return f"{s['mean']:.3f} (n = 1, no CI)"
             return f"{s['mean']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}] (n = {s['n_subjects']})"
 
         by = {(s["pipeline"], s["protocol"]): s for s in results["summary"]}

@@ -85,8 +85,8 @@ def _cascade_rows(ens, data_label):
     rows = []
     for key, claim in claims.items():
         row = cascade.get(key)
-        source = (f"{data_label}, our '{key}' row ({row['n_members']} member(s)): {row['how']}" if row
-                  else f"{data_label}; the ensemble step did not run")
+        # The claim names the row; what our row is stands in the ensemble section.
+        source = data_label if row else f"{data_label}; the ensemble step did not run"
         rows.append((claim, f"{paper[key]:.4g} ({dataset})", _get(row, "bacc", "value"), source))
     return rows
 

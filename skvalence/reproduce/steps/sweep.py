@@ -164,14 +164,14 @@ def _count(plans, table):
     return out
 
 
-def _score_rows(context, runs, subjects):
+def _score_rows(context, runs, subjects, protocol):
     """Per-subject test balanced accuracy of every (strategy, seed), as tidy score rows."""
     from ...utils._validation import jsonable
 
     rows = []
     for run in runs:
         for subject, value in zip(subjects or [], run.get("subject_bacc", [])):
-            rows.append({"dataset": context.dataset_name, "protocol": "paper", "pipeline": run["strategy"],
+            rows.append({"dataset": context.dataset_name, "protocol": protocol, "pipeline": run["strategy"],
                          "seed": run["seed"], "subject": jsonable(subject), "metric": "balanced_accuracy",
                          "value": float(value)})
     return rows
@@ -280,7 +280,8 @@ class SweepStep(Step):
             "callbacks": ["GradientSubspaceMonitor", "FeatureDisplacementMonitor"],
             "alignment_target": "V-axis coordinate of each class"}
         return StepOutput(results=results, blocks=self._blocks(results, mechanism, stim_source),
-                          figures=figures, scores=_score_rows(context, result.runs, result.settings["subjects"]),
+                          figures=figures, scores=_score_rows(context, result.runs, result.settings["subjects"],
+                                                    split.get("protocol", "paper")),
                           params=params)
 
     @staticmethod
