@@ -58,7 +58,8 @@ from skvalence.decoders.alignment import (
     ValenceSupConLoss,
 )
 
-__all__ = ["AlignmentStrategy", "ALIGNMENT_LOSSES", "PAPER_STRATEGIES", "PAPER_STRATEGY_NOTES", "get_strategy"]
+__all__ = ["AlignmentStrategy", "ALIGNMENT_LOSSES", "PAPER_STRATEGIES", "PAPER_STRATEGY_NOTES", "get_strategy",
+           "resolve_strategies"]
 
 _PAPER = "Radwan et al. (2026), A Shared Valence Axis Across Modern LLMs and Human EEG, arXiv:2606.00129"
 
@@ -439,3 +440,35 @@ def get_strategy(name):
         raise ValueError(
             f"Unknown alignment_loss {name!r}; valid names: {', '.join(ALIGNMENT_LOSSES)}"
         ) from None
+
+
+def resolve_strategies(value):
+    """The strategy names a ``sweep_strategies`` setting stands for, checked against the registry.
+
+    ``None`` or ``"paper"``: the paper's 25 (:data:`~skvalence.decoders.PAPER_STRATEGIES`);
+    ``"all"``: every registry entry; otherwise a sequence of registry names. ``"none"``
+    (the baseline every strategy is paired with) is dropped.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not in :data:`~skvalence.decoders.ALIGNMENT_LOSSES`, a duplicate,
+        an empty list or a value of the wrong type.
+    """
+    if value is None or (isinstance(value, str) and value == "paper"):
+        return list(PAPER_STRATEGIES)
+    if isinstance(value, str) and value == "all":
+        return [name for name in ALIGNMENT_LOSSES if name != "none"]
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"sweep_strategies must be None, 'paper', 'all' or a list of strategy names; "
+                         f"got {value!r}")
+    unknown = [name for name in value if not isinstance(name, str) or name not in ALIGNMENT_LOSSES]
+    if unknown:
+        raise ValueError(f"sweep_strategies: unknown alignment strateg{'y' if len(unknown) == 1 else 'ies'} "
+                         f"{unknown}; valid names: {', '.join(ALIGNMENT_LOSSES)}")
+    names = [name for name in value if name != "none"]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sweep_strategies lists a strategy twice: {names}")
+    if not names:
+        raise ValueError("sweep_strategies names no strategy besides the baseline 'none'")
+    return names

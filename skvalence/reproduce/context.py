@@ -124,15 +124,10 @@ def check_config(config):
         value = config.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
             raise ValueError(f"profile setting {key} must be None or a positive integer, got {value!r}")
-    strategies = config.get("sweep_strategies")
-    if strategies is not None:
-        if isinstance(strategies, str):
-            raise ValueError(f"sweep_strategies must be a list of strategy names, got the string {strategies!r}")
-        from ..decoders import ALIGNMENT_LOSSES
+    if "sweep_strategies" in config:
+        from ..decoders.registry import resolve_strategies
 
-        unknown = [s for s in strategies if s not in ALIGNMENT_LOSSES]
-        if unknown:
-            raise ValueError(f"unknown alignment strategy {unknown}; known: {', '.join(ALIGNMENT_LOSSES)}")
+        resolve_strategies(config["sweep_strategies"])
 
 
 class RunContext:

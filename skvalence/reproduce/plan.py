@@ -34,11 +34,10 @@ def _rediscovery(context, recipe):
 
 
 def _sweep(context, recipe):
-    from ..decoders import PAPER_STRATEGIES
+    from ..decoders.registry import resolve_strategies
 
     cfg = context.config
-    strategies = cfg["sweep_strategies"]
-    n_strategies = len(PAPER_STRATEGIES if strategies is None else strategies)
+    n_strategies = len(resolve_strategies(cfg["sweep_strategies"]))
     n_seeds = len(cfg["sweep_seeds"])
     module, epochs = recipe.get("module", "mlp"), recipe.get("max_epochs", 10)
     return [_group(f"sweep: {n_strategies} strategies + baseline, {n_seeds} seeds", (n_strategies + 1) * n_seeds,

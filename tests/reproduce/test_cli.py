@@ -33,6 +33,10 @@ def test_unknown_strategy_is_refused_before_anything_is_created(tmp_path):
         RunContext(out, verbose=0, overrides={"sweep_strategies": ("axis-mse", "no-such-strategy")})
     assert not out.exists()
     RunContext(out, verbose=0, overrides={"sweep_strategies": ("axis-mse", "rsa")})  # known names pass
+    # the context accepts what the sweep step accepts (one rule, in the registry)
+    RunContext(tmp_path / "o2", verbose=0, overrides={"sweep_strategies": "all"})
+    with pytest.raises(ValueError, match="list of strategy names"):
+        RunContext(tmp_path / "o3", verbose=0, overrides={"sweep_strategies": "rsa"})
 
 
 def test_bad_sizes_are_refused(tmp_path):

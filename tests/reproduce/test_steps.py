@@ -209,8 +209,11 @@ def test_summary_reads_keys_every_step_writes(finished_run):
 @pytest.mark.slow  # shares the whole-pipeline fixture (~45 s)
 def test_second_run_reuses_every_step(finished_run):
     out, _, vader_dir = finished_run
-    ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
-    records = run_steps(ctx, make_steps(STEPS))
+    with pytest.MonkeyPatch.context() as mp:  # the same benchmark search as the first run
+        mp.chdir(out)
+        mp.delenv("SKVALENCE_BENCHMARK_DIR", raising=False)
+        ctx = RunContext(out, benchmark_dir=vader_dir, verbose=0, overrides=TINY, random_state=0)
+        records = run_steps(ctx, make_steps(STEPS))
     assert all(r["reused"] for r in records)
 
 
