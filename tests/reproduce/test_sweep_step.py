@@ -87,7 +87,7 @@ def test_scores_and_params_of_the_sweep(all_strategies_run):
     n_runs = (len(ALIGNMENT_LOSSES)) * 2  # every strategy and the baseline, two seeds
     assert len(out.scores) == n_runs * len(subjects)
     assert all(tuple(row) == SCORE_COLUMNS for row in out.scores)
-    assert {row["protocol"] for row in out.scores} == {"paper"}
+    assert {row["protocol"] for row in out.scores} == {"faced-paper"}  # the split's protocol, as the ensemble rows
     assert {row["pipeline"] for row in out.scores} == set(ALIGNMENT_LOSSES)
     # The scores are the per-subject numbers the statistics used.
     run = next(r for r in out.results["runs"] if r["strategy"] == "rsa" and r["seed"] == 1)
