@@ -108,6 +108,22 @@ def paper_split_data(context):
     return out
 
 
+def train_test_groups(split):
+    """Group ids of the training and test rows for the decoder analyses.
+
+    Under FACED's paper split these are the subject ids (never on both sides). Under
+    SEED-V's trial protocol every subject is on both sides *by design* (earlier trials
+    train, later trials test), so a training row is grouped by ``(subject, trial
+    block)``: a distinct id per subject, negative so it cannot equal a test subject's id.
+    Test rows keep the subject ids, so per-subject scores still name subjects, and a
+    net's internal validation split still holds out whole (subject, block) groups.
+    """
+    train, test = split["train"]["subject"], split["test"]["subject"]
+    if split.get("protocol") == "seedv-trials":
+        return -(np.asarray(train, dtype=np.int64) + 1), test
+    return train, test
+
+
 def stimulus_level_coords(context):
     """Per-stimulus coordinates for within-class residual analyses, and what they are.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import class_centroids, decoder_inputs, decoder_params
+from ._common import class_centroids, decoder_inputs, decoder_params, train_test_groups
 from ._targets import enable_hint
 from .base import Step, StepOutput, heading, note, paragraph, table
 
@@ -156,10 +156,11 @@ class RediscoveryStep(Step):
         cfg = context.config
         split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, va, te = split["train"], split["val"], split["test"]
+        fit_groups, test_groups = train_test_groups(split)
         members = ZooMembers(decoder_params(context))
         result = rediscovery_zoo(
             tr["X"], tr["y"], te["X"], te["y"], te["stimulus"], coords,
-            groups_train=tr["subject"], groups_test=te["subject"],
+            groups_train=fit_groups, groups_test=test_groups,
             architectures=cfg["zoo_architectures"], seeds=cfg["zoo_seeds"], epochs=cfg["zoo_epochs"],
             make_estimator=members,
             stimulus_coords=stim_coords, X_val=va["X"], y_val=va["y"], stimulus_val=va["stimulus"],

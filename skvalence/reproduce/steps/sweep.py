@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ...decoders.registry import resolve_strategies
-from ._common import decoder_inputs
+from ._common import decoder_inputs, train_test_groups
 from ._targets import enable_hint, strategy_plans
 from .base import Step, StepOutput, heading, note, paragraph, table
 
@@ -211,6 +211,7 @@ class SweepStep(Step):
         strategies = self.validate_config(cfg)
         split, coords, stim_coords, stim_source = decoder_inputs(context)
         tr, te = split["train"], split["test"]
+        fit_groups, test_groups = train_test_groups(split)
         plans = strategy_plans(context, split, strategies, coords, stim_coords, stim_source)
         runnable = {name for name, plan in plans.items() if plan.skipped is None}
         trained = [name for name in strategies if name in runnable and plans[name].same_as not in runnable]
@@ -220,7 +221,7 @@ class SweepStep(Step):
         nets = _StrategyNets(decoder(context, alignment_loss=BASELINE, alignment_weight=0.0), plans)
         result = alignment_sweep(
             nets, tr["X"], tr["y"], te["X"], te["y"], strategies=trained,
-            seeds=cfg["sweep_seeds"], groups_train=tr["subject"], groups_test=te["subject"],
+            seeds=cfg["sweep_seeds"], groups_train=fit_groups, groups_test=test_groups,
             stimulus_train=tr["stimulus"], stimulus_test=te["stimulus"], class_coords=coords,
             stimulus_coords=stim_coords, n_jobs=context.n_jobs, verbose=context.verbose)
         figures = [context.save_figure(plot_forest(result), "sweep_forest"),
