@@ -101,8 +101,8 @@ def get_profile(name):
 
 #: Subjects a ``--smoke`` run loads from a copy on disk: some of each part of the protocol's
 #: split (FACED: training 0-79, validation 80-99, test 100-122; SEED-V splits by trial, so
-#: every subject is in every part).
-SMOKE_SUBJECTS = {"faced": (0, 1, 2, 3, 80, 100, 101), "seedv": (1, 2)}
+#: every subject is in every part, and the identity step's subject split needs about six).
+SMOKE_SUBJECTS = {"faced": (0, 1, 2, 3, 80, 100, 101), "seedv": (1, 2, 3, 4, 5, 6, 7)}
 
 #: Strategies a ``--smoke`` sweep prefers (one per kind of target: a coordinate, the class
 #: centroids' geometry, prototypes); the profile's own list fills up to three.

@@ -9,6 +9,11 @@ _SEEDV_TO_FACED = {"disgust": "disgust", "fear": "fear", "sad": "sadness", "neut
                    "happy": "joy"}
 
 
+def dataset_label(context):
+    """The ``dataset`` column of ``scores.csv``: ``faced``/``seedv``, prefixed ``simulated-`` when simulated."""
+    return ("simulated-" if context.simulated else "") + context.cohort
+
+
 def class_coordinates(vaxis, class_names):
     """V-axis coordinate of each class of the data set, in ``class_names`` order."""
     lookup = dict(zip(vaxis.classes_, np.asarray(vaxis.class_coords_, dtype=float)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import decoder_params, paper_split_data, stimulus_level_coords
+from ._common import dataset_label, decoder_params, paper_split_data, stimulus_level_coords
 from .base import Step, StepOutput, note, paragraph, table
 
 
@@ -104,11 +104,6 @@ PAPER_SEEDV = {"single model": 0.374, "10 members": 0.408}
 ABLATION_ROWS = ("base single model", "+ augmentation", "+ distillation")
 #: Metric name of the per-subject rows in ``scores.csv``.
 SCORE_METRIC = "balanced_accuracy"
-
-
-def dataset_label(context):
-    """The ``dataset`` column of ``scores.csv``: ``faced``/``seedv``, prefixed ``simulated-`` when simulated."""
-    return ("simulated-" if context.simulated else "") + context.cohort
 
 
 def score_rows(context, protocol, pipeline, seed, y_true, y_pred, subject):

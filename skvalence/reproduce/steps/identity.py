@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import decoder_params
+from ._common import dataset_label, decoder_params
 from .base import Step, StepOutput, note, paragraph, table
-from .ensemble import dataset_label, estimator_params
+from .ensemble import estimator_params
 
 #: Pipelines of the per-subject figure (the headline ones).
 FIGURE_PIPELINES = ("LR on DE", "Riemannian (tangent space)", "default net", "ensemble")
@@ -155,9 +155,22 @@ def _evaluate(context, name, estimator, X, y, subject, stimulus, identify):
     return [dict(r, pipeline=name) for r in rows], None
 
 
+#: On SEED-V the "paper" protocol of :mod:`skvalence.analysis.identity` is not SEED-V's own protocol.
+SEEDV_SUBJECT_SPLIT = (
+    "subject split (FACED's 80/20/23 proportions applied to SEED-V's subjects; SEED-V's own protocol is "
+    "within-subject, trials 0-4 train and 10-14 test, which are different clips already, so it has no "
+    "stimulus-disjoint counterpart to compare with)")
+
+
+def _protocol_name(context, protocol):
+    """The protocol's name in ``scores.csv``: ``"paper"`` is a plain subject split on SEED-V."""
+    return "subject-split" if protocol == "paper" and context.cohort == "seedv" else protocol
+
+
 def _score_rows(context, rows):
     """The per-subject rows in the columns of ``scores.csv``."""
-    return [{"dataset": dataset_label(context), "protocol": r["protocol"], "pipeline": r["pipeline"],
+    return [{"dataset": dataset_label(context), "protocol": _protocol_name(context, r["protocol"]),
+             "pipeline": r["pipeline"],
              "seed": None, "subject": r["subject"], "metric": r["metric"], "value": float(r["value"])}
             for r in rows]
 
@@ -232,7 +245,8 @@ class IdentityStep(Step):
         order = [p for p in FIGURE_PIPELINES if p in params or p in notes]
         results = {"pipelines": order, "summary": summary, "headline": _headline(summary), "notes": notes,
                    "variance_shares": _variance_shares(context), "data_label": context.data_label,
-                   "cohort": context.cohort}
+                   "cohort": context.cohort,
+                   "paper_protocol": SEEDV_SUBJECT_SPLIT if context.cohort == "seedv" else PROTOCOL_TEXT["paper"]}
         figures = [self._figure(context, rows)] if rows else []
         return StepOutput(results=results, blocks=self._blocks(results), figures=figures,
                           scores=_score_rows(context, rows), params=params)
@@ -262,15 +276,16 @@ class IdentityStep(Step):
                          f"{paper['mean'] - disjoint['mean']:+.3f}" if paper and disjoint else "",
                          cell(clip) if clip else "", results["notes"].get(p, "")))
         chance = {s["protocol"]: s["chance"] for s in results["summary"]}
+        first = "paper split" if results.get("cohort") != "seedv" else "subject split"
         blocks = [
             paragraph(
                 "Every subject watched the same clips, so a decoder scored across subjects can succeed by "
                 "recognising the clip rather than the emotion. Balanced accuracy per test subject under the "
-                "paper's subject split and under a stimulus-disjoint split (within each class some clips "
+                f"{results.get('paper_protocol', PROTOCOL_TEXT['paper'])} and under a stimulus-disjoint split (within each class some clips "
                 "train and another tests, rotated; no subject on both sides), mean over subjects with a "
                 "95% subject-bootstrap CI; and the accuracy of naming the clip itself in unseen subjects "
                 f"from the same features. Measured on {results['data_label']} data."),
-            table(("pipeline", "paper split BACC", "stimulus-disjoint BACC", "drop",
+            table(("pipeline", f"{first} BACC", "stimulus-disjoint BACC", "drop",
                    "clip identification accuracy", "note"), rows),
             note(f"Chance: class BACC {_text(chance.get('paper'))}; clip identification "
                  f"{_text(chance.get('clip-identification'))}. Clip identification is measured "

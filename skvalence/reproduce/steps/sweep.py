@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ...decoders.registry import resolve_strategies
-from ._common import decoder_inputs, train_test_groups
+from ._common import dataset_label, decoder_inputs, train_test_groups
 from ._targets import enable_hint, strategy_plans
 from .base import Step, StepOutput, heading, note, paragraph, table
 
@@ -138,7 +138,7 @@ def _score_rows(context, runs, subjects, protocol):
     rows = []
     for run in runs:
         for subject, value in zip(subjects or [], run.get("subject_bacc", [])):
-            rows.append({"dataset": context.dataset_name, "protocol": protocol, "pipeline": run["strategy"],
+            rows.append({"dataset": dataset_label(context), "protocol": protocol, "pipeline": run["strategy"],
                          "seed": run["seed"], "subject": jsonable(subject), "metric": "balanced_accuracy",
                          "value": float(value)})
     return rows
