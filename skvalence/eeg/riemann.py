@@ -16,8 +16,10 @@ pyriemann's estimators (nothing Riemannian is re-implemented here):
 3. :class:`FilterBankTangentSpace` maps each band to its tangent space at the
    training mean (:class:`pyriemann.tangentspace.TangentSpace`, one per band) and
    concatenates the bands, for a linear classifier; or
-   :class:`pyriemann.classification.MDM` classifies the block-diagonal stack of
-   the bands by minimum Riemannian distance (the reference).
+   :class:`FilterBankMDM` classifies by minimum Riemannian distance to the
+   class means summed over bands (the reference; one
+   :class:`pyriemann.classification.MDM` per band, the same as MDM on the
+   block-diagonal stack of the bands).
 
 :func:`make_riemann_pipeline` returns the whole thing as one scikit-learn
 :class:`~sklearn.pipeline.Pipeline`.
@@ -36,10 +38,11 @@ from pyriemann.geometry.base import invsqrtm
 from pyriemann.geometry.mean import mean_riemann
 from pyriemann.tangentspace import TangentSpace
 from scipy import signal
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.special import softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._validation import check_groups
@@ -49,6 +52,7 @@ from .preprocessing import check_missing_groups, missing_groups_fallback
 
 __all__ = [
     "FilterBankCovariances",
+    "FilterBankMDM",
     "FilterBankTangentSpace",
     "SubjectRecentering",
     "block_diagonal",
@@ -532,13 +536,137 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         return np.concatenate([ts.transform(X[:, b]) for b, ts in enumerate(self.tangent_spaces_)], axis=1)
 
 
+class FilterBankMDM(ClassifierMixin, BaseEstimator):
+    """Minimum distance to the class means over all bands: one :class:`pyriemann.classification.MDM` per band.
+
+    The squared Riemannian distance of a filter-bank epoch to a class mean is
+    the sum of the per-band squared distances, and the Riemannian mean of
+    block-diagonal matrices is block-diagonal with the per-band means, so this
+    is exactly :class:`~pyriemann.classification.MDM` on :func:`block_diagonal`
+    stacks -- computed band by band, with eigendecompositions of
+    ``n_channels``-sized matrices instead of ``n_bands * n_channels``-sized
+    ones (``benchmarks/bench_riemann.py`` measures the speed-up, about 4x for
+    5 bands of 32 channels, and checks the predictions agree).
+
+    Parameters
+    ----------
+    metric : str or dict, default="riemann"
+        Metric of every band's :class:`~pyriemann.classification.MDM` (mean and
+        distance). The per-band decomposition is exact for ``"riemann"`` and
+        ``"logeuclid"``, whose distances add in squares over diagonal blocks.
+    n_jobs : int, default=1
+        Passed to each band's MDM (class means computed in parallel).
+
+    Attributes
+    ----------
+    mdms_ : list of MDM
+        The fitted MDM of each band.
+    classes_ : ndarray of shape (n_classes,)
+    n_bands_ : int
+        Number of bands seen in ``fit`` (1 for a 3-D stack).
+    n_channels_ : int
+        Matrix size seen in ``fit``.
+
+    Examples
+    --------
+    >>> from pyriemann.datasets import make_matrices
+    >>> covs = np.stack([make_matrices(12, 3, "spd", rs=0), make_matrices(12, 3, "spd", rs=1)], axis=1)
+    >>> y = np.repeat([0, 1], 6)
+    >>> FilterBankMDM().fit(covs, y).transform(covs).shape
+    (12, 2)
+    """
+
+    def __init__(self, metric="riemann", n_jobs=1):
+        self.metric = metric
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the class means of every band.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+        y : array-like of shape (n_epochs,)
+            Class of every epoch.
+        sample_weight : array-like of shape (n_epochs,), default=None
+            Weights of the epochs in the class means.
+
+        Returns
+        -------
+        self : FilterBankMDM
+        """
+        owner = type(self).__name__
+        X = _spd_matrices(X, owner)
+        y = np.asarray(y)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"{owner}: y must have one entry per matrix ({X.shape[0]}), got shape {y.shape}")
+        check_classification_targets(y)
+        self.n_bands_, self.n_channels_ = X.shape[1], X.shape[2]
+        self.mdms_ = [MDM(metric=self.metric, n_jobs=self.n_jobs).fit(X[:, b], y, sample_weight=sample_weight)
+                      for b in range(self.n_bands_)]  # fmt: skip
+        self.classes_ = self.mdms_[0].classes_
+        return self
+
+    def transform(self, X):
+        """Distance of every epoch to every class mean (root sum of squares over bands).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices, as in ``fit``.
+
+        Returns
+        -------
+        dist : ndarray of shape (n_epochs, n_classes)
+        """
+        check_is_fitted(self)
+        X = _spd_matrices(X, type(self).__name__)
+        if X.shape[1:3] != (self.n_bands_, self.n_channels_):
+            raise ValueError(
+                f"FilterBankMDM was fitted on {self.n_bands_} band(s) of {self.n_channels_}x{self.n_channels_} "
+                f"matrices, got shape {np.shape(X)}"
+            )
+        squared = sum(mdm.transform(X[:, b]) ** 2 for b, mdm in enumerate(self.mdms_))
+        return np.sqrt(squared)
+
+    def predict(self, X):
+        """The class whose mean is nearest.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_epochs,)
+        """
+        return self.classes_[np.argmin(self.transform(X), axis=1)]
+
+    def predict_proba(self, X):
+        """Softmax of the negative squared distances (as :class:`~pyriemann.classification.MDM`).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_epochs, [n_bands,] n_channels, n_channels)
+            SPD matrices.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_epochs, n_classes)
+        """
+        return softmax(-self.transform(X) ** 2, axis=1)
+
+
 def block_diagonal(X):
     """Stack the bands of ``(n, n_bands, c, c)`` matrices into ``(n, n_bands * c, n_bands * c)`` blocks.
 
     The Riemannian distance between two block-diagonal matrices is the root sum
     of squares of the per-band distances, and the Riemannian mean of
     block-diagonal matrices is block-diagonal with the per-band means, so
-    :class:`pyriemann.classification.MDM` on the stack is the filter-bank MDM.
+    :class:`pyriemann.classification.MDM` on the stack is the filter-bank MDM
+    (:class:`FilterBankMDM` computes the same band by band, much faster).
 
     Parameters
     ----------
@@ -581,9 +709,8 @@ def make_riemann_pipeline(
     subject's Riemannian mean to the identity, computed from **that subject's
     own unlabelled data only -- test subjects' included**), then either
     ``"tangent_space"`` (:class:`FilterBankTangentSpace`) and ``"classifier"``
-    (:class:`~sklearn.linear_model.LogisticRegression`), or ``"block_diagonal"``
-    and ``"classifier"`` (:class:`pyriemann.classification.MDM`, the
-    minimum-distance reference).
+    (:class:`~sklearn.linear_model.LogisticRegression`), or ``"classifier"``
+    (:class:`FilterBankMDM`, the minimum-distance reference).
 
     Pass ``groups`` (subject ids) through metadata routing: with
     ``sklearn.set_config(enable_metadata_routing=True)``, ``pipe.fit(X, y,
@@ -651,6 +778,6 @@ def make_riemann_pipeline(
             ("classifier", LogisticRegression(C=C, max_iter=1000)),
         ]
     else:
-        steps += [("block_diagonal", FunctionTransformer(block_diagonal)), ("classifier", MDM(metric=metric))]
+        steps += [("classifier", FilterBankMDM(metric=metric))]
     return Pipeline(steps)
 

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_predict,
 from sklearn.pipeline import Pipeline
 
 from skvalence.eeg import FilterBankCovariances, SubjectRecentering, make_riemann_pipeline
-from skvalence.eeg.riemann import FilterBankTangentSpace, block_diagonal
+from skvalence.eeg.riemann import FilterBankMDM, FilterBankTangentSpace, block_diagonal
 
 SFREQ = 100.0
 BANDS = [("theta", 4, 8), ("alpha", 8, 13)]
@@ -67,7 +67,7 @@ def test_shapes_and_steps():
     assert Z.shape == (12, 2 * 4 * 5 // 2)  # n_bands * n(n+1)/2 tangent coordinates
     assert isinstance(pipe.named_steps["tangent_space"].tangent_spaces_[0], TangentSpace)
     mdm = make_riemann_pipeline(SFREQ, bands=BANDS, classifier="mdm", recentre=False)
-    assert isinstance(mdm[-1], MDM) and mdm.named_steps["recentering"] == "passthrough"
+    assert isinstance(mdm[-1], FilterBankMDM) and mdm.named_steps["recentering"] == "passthrough"
     assert block_diagonal(covs).shape == (12, 8, 8)
     assert FilterBankTangentSpace().fit_transform(covs[:, 0]).shape == (12, 10)
 
@@ -271,3 +271,34 @@ def test_mdm_pipeline_clone_pickle_and_grid_search():
         np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X, groups=subject), pred)
     assert balanced_accuracy_score(y, pred) > 0.8
     assert clone(pipe).get_params()["classifier__metric"] == "riemann"
+
+
+@pytest.mark.parametrize("metric", ["riemann", "logeuclid"])
+def test_filter_bank_mdm_equals_mdm_on_block_diagonal_stacks(metric):
+    # Per-band means and root-sum-of-squares distances are MDM on the block-diagonal stack, not an approximation.
+    X, y, subject = _toy(n_subjects=3, n_per_subject=12, gain_scale=0.3)
+    covs = FilterBankCovariances(sfreq=SFREQ, bands=BANDS).fit_transform(X)
+    train, test = subject < 2, subject == 2
+    ours = FilterBankMDM(metric=metric).fit(covs[train], y[train])
+    theirs = MDM(metric=metric).fit(block_diagonal(covs[train]), y[train])
+    np.testing.assert_allclose(ours.transform(covs[test]), theirs.transform(block_diagonal(covs[test])), rtol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(covs[test]), theirs.predict_proba(block_diagonal(covs[test])),
+                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(ours.predict(covs[test]), theirs.predict(block_diagonal(covs[test])))
+    # A band that carries the class effect moves the distances: dropping it changes them.
+    alpha_only = FilterBankMDM(metric=metric).fit(covs[train][:, 1:], y[train])
+    assert not np.allclose(alpha_only.transform(covs[test][:, 1:]), ours.transform(covs[test]))
+
+
+def test_filter_bank_mdm_bad_input():
+    X, y, _ = _toy(n_subjects=1, n_per_subject=8)
+    covs = FilterBankCovariances(sfreq=SFREQ, bands=BANDS).fit_transform(X)
+    with pytest.raises(ValueError, match="one entry per matrix"):
+        FilterBankMDM().fit(covs, y[:-1])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        FilterBankMDM().fit(covs, np.linspace(0, 1, len(y)))
+    fitted = FilterBankMDM().fit(covs, y)
+    with pytest.raises(ValueError, match=r"fitted on 2 band\(s\) of 4x4"):
+        fitted.predict(covs[:, :, :3, :3])
+    with pytest.raises(ValueError, match="not positive definite"):
+        FilterBankMDM().fit(np.zeros_like(covs), y)
