@@ -289,6 +289,17 @@ def _as_matrices(X, owner):
     return X if X.ndim == 4 else X[:, np.newaxis]
 
 
+def _fitted_layout(estimator, X):
+    """:func:`_spd_matrices` of ``X``, checked to have the bands and channels ``estimator`` was fitted on."""
+    owner = type(estimator).__name__
+    X4 = _spd_matrices(X, owner)
+    if X4.shape[1:3] != (estimator.n_bands_, estimator.n_channels_):
+        c = estimator.n_channels_
+        raise ValueError(f"{owner} was fitted on {estimator.n_bands_} band(s) of {c}x{c} matrices, "
+                         f"got shape {np.shape(X)}")  # fmt: skip
+    return X4
+
+
 def _spd_matrices(X, owner):
     """:func:`_as_matrices`, and every matrix checked symmetric positive definite."""
     X = _as_matrices(X, owner)
@@ -432,12 +443,7 @@ class SubjectRecentering(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._check_params()
-        X4 = _spd_matrices(X, type(self).__name__)
-        if X4.shape[1:3] != (self.n_bands_, self.n_channels_):
-            raise ValueError(
-                f"SubjectRecentering was fitted on {self.n_bands_} band(s) of {self.n_channels_}x{self.n_channels_} "
-                f"matrices, got shape {np.shape(X)}"
-            )
+        X4 = _fitted_layout(self, X)
         groups = self._groups(groups, X4.shape[0], "transform")
         out = self._recentre(X4, groups)
         return out if np.ndim(X) == 4 else out[:, 0]
@@ -527,12 +533,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         T : ndarray of shape (n_epochs, n_bands * n_channels * (n_channels + 1) / 2)
         """
         check_is_fitted(self)
-        X = _spd_matrices(X, type(self).__name__)
-        if X.shape[1:3] != (self.n_bands_, self.n_channels_):
-            raise ValueError(
-                f"FilterBankTangentSpace was fitted on {self.n_bands_} band(s) of {self.n_channels_}x"
-                f"{self.n_channels_} matrices, got shape {np.shape(X)}"
-            )
+        X = _fitted_layout(self, X)
         return np.concatenate([ts.transform(X[:, b]) for b, ts in enumerate(self.tangent_spaces_)], axis=1)
 
 
@@ -621,12 +622,7 @@ class FilterBankMDM(ClassifierMixin, BaseEstimator):
         dist : ndarray of shape (n_epochs, n_classes)
         """
         check_is_fitted(self)
-        X = _spd_matrices(X, type(self).__name__)
-        if X.shape[1:3] != (self.n_bands_, self.n_channels_):
-            raise ValueError(
-                f"FilterBankMDM was fitted on {self.n_bands_} band(s) of {self.n_channels_}x{self.n_channels_} "
-                f"matrices, got shape {np.shape(X)}"
-            )
+        X = _fitted_layout(self, X)
         squared = sum(mdm.transform(X[:, b]) ** 2 for b, mdm in enumerate(self.mdms_))
         return np.sqrt(squared)
 
