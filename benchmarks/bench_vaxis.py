@@ -217,6 +217,10 @@ def _zero_shot():
           f"positive class above every negative: {order['positive_above_negative']} "
           f"(margin {order['margin']:.3f}); PC1 explains {check.explained_variance_ratio_[0]:.1%} "
           "of centroid variance (paper: 41-58%)")
+    evr, diag = check.explained_variance_ratio_, check.diagnostics_
+    print(f"PC1 vs PC2 of the nine centroids: {evr[0]:.1%} vs {evr[1]:.1%} of their variance; |cos(PC1, "
+          f"diff-means axis)| {abs(diag['cos_pca_diff_means']):.2f}; leave-one-class-out |cos| of the axis: "
+          f"min {diag['loco_min_abs_cos']:.2f} (a PC1 barely ahead of PC2 can swap with it when anchors change)")
     _curves(H, A, situations, classes, y, rep, default_layer, "pca")
     _per_layer(H, A, groups, classes, y, rep)
 
