@@ -14,6 +14,13 @@ def dataset_label(context):
     return ("simulated-" if context.simulated else "") + context.cohort
 
 
+def check_seeds(name, seeds):
+    """Refuse a profile's seed list ``name`` unless it holds at least one seed, none twice."""
+    seeds = list(seeds or ())
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"{name} must hold at least one seed, none twice; got {seeds}")
+
+
 def class_coordinates(vaxis, class_names):
     """V-axis coordinate of each class of the data set, in ``class_names`` order."""
     lookup = dict(zip(vaxis.classes_, np.asarray(vaxis.class_coords_, dtype=float)))

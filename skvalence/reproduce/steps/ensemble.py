@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import dataset_label, decoder_params, paper_split_data, stimulus_level_coords
+from ._common import check_seeds, dataset_label, decoder_params, paper_split_data, stimulus_level_coords
 from .base import Step, StepOutput, note, paragraph, table
 
 
@@ -381,9 +381,8 @@ class EnsembleStep(Step):
     def validate(self, context):
         """Refuse settings the step cannot train with, before any step trains."""
         cfg = context.config
-        seeds, epochs = list(cfg["ensemble_seeds"] or ()), list(cfg["ensemble_epochs"] or ())
-        if not seeds or len(set(seeds)) != len(seeds):
-            raise ValueError(f"ensemble_seeds must hold at least one seed, none twice; got {seeds}")
+        check_seeds("ensemble_seeds", cfg["ensemble_seeds"])
+        epochs = list(cfg["ensemble_epochs"] or ())
         if not epochs or any(not isinstance(e, int) or isinstance(e, bool) or e < 1 for e in epochs):
             raise ValueError(f"ensemble_epochs must hold positive integers; got {epochs}")
         shallow = cfg["cascade_shallow"]

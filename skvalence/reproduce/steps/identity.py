@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import dataset_label, decoder_params
+from ._common import check_seeds, dataset_label, decoder_params
 from .base import Step, StepOutput, note, paragraph, table
 from .ensemble import estimator_params
 
@@ -155,16 +155,21 @@ def _evaluate(context, name, estimator, X, y, subject, stimulus, identify):
     return [dict(r, pipeline=name) for r in rows], None
 
 
-#: On SEED-V the "paper" protocol of :mod:`skvalence.analysis.identity` is not SEED-V's own protocol.
-SEEDV_SUBJECT_SPLIT = (
-    "subject split (FACED's 80/20/23 proportions applied to SEED-V's subjects; SEED-V's own protocol is "
-    "within-subject, trials 0-4 train and 10-14 test, which are different clips already, so it has no "
-    "stimulus-disjoint counterpart to compare with)")
+#: How the "paper" protocol of :mod:`skvalence.analysis.identity` is named per cohort: its name in
+#: ``scores.csv``, the report's column and the report's description. On SEED-V it is not SEED-V's own
+#: protocol but a plain subject split.
+SUBJECT_SPLIT_NAMES = {
+    "faced": ("paper", "paper split", PROTOCOL_TEXT["paper"]),
+    "seedv": ("subject-split", "subject split",
+              "subject split (FACED's 80/20/23 proportions applied to SEED-V's subjects; SEED-V's own protocol "
+              "is within-subject, trials 0-4 train and 10-14 test, which are different clips already, so it "
+              "has no stimulus-disjoint counterpart to compare with)"),
+}
 
 
 def _protocol_name(context, protocol):
     """The protocol's name in ``scores.csv``: ``"paper"`` is a plain subject split on SEED-V."""
-    return "subject-split" if protocol == "paper" and context.cohort == "seedv" else protocol
+    return SUBJECT_SPLIT_NAMES[context.cohort][0] if protocol == "paper" else protocol
 
 
 def _score_rows(context, rows):
@@ -207,9 +212,7 @@ class IdentityStep(Step):
         cap = cfg["identity_riemann_subjects"]
         if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 2):
             raise ValueError(f"identity_riemann_subjects must be None or an integer >= 2; got {cap!r}")
-        seeds = list(cfg["identity_ensemble_seeds"] or ())
-        if not seeds or len(set(seeds)) != len(seeds):
-            raise ValueError(f"identity_ensemble_seeds must hold at least one seed, none twice; got {seeds}")
+        check_seeds("identity_ensemble_seeds", cfg["identity_ensemble_seeds"])
         if not cfg["ensemble_epochs"]:
             raise ValueError("ensemble_epochs is empty; the identity step's ensemble trains for its first value")
 
@@ -245,8 +248,7 @@ class IdentityStep(Step):
         order = [p for p in FIGURE_PIPELINES if p in params or p in notes]
         results = {"pipelines": order, "summary": summary, "headline": _headline(summary), "notes": notes,
                    "variance_shares": _variance_shares(context), "data_label": context.data_label,
-                   "cohort": context.cohort,
-                   "paper_protocol": SEEDV_SUBJECT_SPLIT if context.cohort == "seedv" else PROTOCOL_TEXT["paper"]}
+                   "cohort": context.cohort}
         figures = [self._figure(context, rows)] if rows else []
         return StepOutput(results=results, blocks=self._blocks(results), figures=figures,
                           scores=_score_rows(context, rows), params=params)
@@ -276,16 +278,16 @@ class IdentityStep(Step):
                          f"{paper['mean'] - disjoint['mean']:+.3f}" if paper and disjoint else "",
                          cell(clip) if clip else "", results["notes"].get(p, "")))
         chance = {s["protocol"]: s["chance"] for s in results["summary"]}
-        first = "paper split" if results.get("cohort") != "seedv" else "subject split"
+        _, column, description = SUBJECT_SPLIT_NAMES[results["cohort"]]
         blocks = [
             paragraph(
                 "Every subject watched the same clips, so a decoder scored across subjects can succeed by "
                 "recognising the clip rather than the emotion. Balanced accuracy per test subject under the "
-                f"{results.get('paper_protocol', PROTOCOL_TEXT['paper'])} and under a stimulus-disjoint split (within each class some clips "
-                "train and another tests, rotated; no subject on both sides), mean over subjects with a "
+                f"{description} and under a stimulus-disjoint split (within each class some clips train and "
+                "another tests, rotated; no subject on both sides), mean over subjects with a "
                 "95% subject-bootstrap CI; and the accuracy of naming the clip itself in unseen subjects "
                 f"from the same features. Measured on {results['data_label']} data."),
-            table(("pipeline", f"{first} BACC", "stimulus-disjoint BACC", "drop",
+            table(("pipeline", f"{column} BACC", "stimulus-disjoint BACC", "drop",
                    "clip identification accuracy", "note"), rows),
             note(f"Chance: class BACC {_text(chance.get('paper'))}; clip identification "
                  f"{_text(chance.get('clip-identification'))}. Clip identification is measured "
