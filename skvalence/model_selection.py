@@ -8,6 +8,9 @@ scikit-learn group splitter:
 * :class:`FACEDPaperSplit` -- the foundation-model protocol on FACED
   (subjects 0-79 train, 80-99 validation, 100-122 test);
 * :class:`SubjectKFold` -- k-fold cross-subject (the older 10-fold protocol);
+* :class:`InnerSubjectKFold` -- the inner (model-selection) folds of a
+  hyperparameter search inside an estimator: by subject when ``groups`` is
+  routed, by row (stratified) with a warning when it is not;
 * :class:`SEEDVTrialSplit` -- SEED-V's three folds by trial within a session;
 * :class:`StimulusDisjointSplit` -- subject- *and* clip-disjoint folds, so a
   decoder cannot score by recognising the video.
@@ -18,14 +21,16 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.model_selection import BaseCrossValidator, GroupKFold
+from sklearn.model_selection import BaseCrossValidator, GroupKFold, StratifiedKFold
+from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils import check_random_state, indexable
 
-from .utils._validation import check_groups, stimulus_classes
+from .utils._validation import check_groups, check_missing_groups, missing_groups_fallback, stimulus_classes
 
 __all__ = [
     "FACEDPaperSplit",
     "SubjectKFold",
+    "InnerSubjectKFold",
     "SEEDVTrialSplit",
     "StimulusDisjointSplit",
     "seedv_trial_groups",
@@ -358,6 +363,108 @@ class SubjectKFold(GroupKFold):
                 f"SubjectKFold: n_splits={self.n_splits} is more than the {n_subjects} subjects in groups"
             )
         yield from super().split(X, y, groups)
+
+
+class InnerSubjectKFold(GroupsConsumerMixin, BaseCrossValidator):
+    """Inner cross-validation folds by subject, for a search that runs inside ``fit``.
+
+    Meant as the ``cv`` of an estimator that picks its own hyperparameter
+    (e.g. :class:`~sklearn.linear_model.LogisticRegressionCV`, as
+    :func:`~skvalence.eeg.make_riemann_pipeline` does with ``C="cv"``), where
+    ``groups`` may or may not reach ``fit``:
+
+    * ``groups`` routed (``sklearn.set_config(enable_metadata_routing=True)``
+      and ``fit(..., groups=subject)``): :class:`~sklearn.model_selection.GroupKFold`
+      over the subjects, so each candidate is scored on subjects it was not
+      trained on -- the cross-subject question the outer evaluation asks.
+      With fewer subjects than ``n_splits``, one fold per subject.
+    * no ``groups``: :class:`~sklearn.model_selection.StratifiedKFold` over
+      rows, per ``missing_groups``. Rows of one subject then sit on both sides
+      of the inner folds, which favours weak regularisation; the choice is
+      still made on training rows only.
+
+    Parameters
+    ----------
+    n_splits : int, default=3
+        Number of folds (at least 2).
+    missing_groups : {"warn", "ignore", "raise"}, default="warn"
+        When ``groups`` is None: stratified row folds with a warning, silently,
+        or a ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvalence.model_selection import InnerSubjectKFold
+    >>> y = np.tile([0, 1], 12)
+    >>> subject = np.repeat(np.arange(6), 4)
+    >>> cv = InnerSubjectKFold(n_splits=3)
+    >>> all(set(subject[tr]).isdisjoint(subject[te]) for tr, te in cv.split(y, y, groups=subject))
+    True
+    >>> cv.get_n_splits(groups=subject[:8])  # two subjects: two folds
+    2
+    """
+
+    def __init__(self, n_splits=3, *, missing_groups="warn"):
+        self.n_splits = n_splits
+        self.missing_groups = missing_groups
+
+    def _check_params(self):
+        check_missing_groups(self.missing_groups)
+        if isinstance(self.n_splits, bool) or not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
+            raise ValueError(f"InnerSubjectKFold: n_splits must be an integer >= 2, got {self.n_splits!r}")
+
+    def _subject_splits(self, groups):
+        n_subjects = np.unique(groups).size
+        if n_subjects < 2:
+            raise ValueError(
+                f"InnerSubjectKFold: groups holds {n_subjects} subject; cross-subject inner folds need at least 2 "
+                "(fix the hyperparameter instead, e.g. make_riemann_pipeline(C=0.01))"
+            )
+        return min(self.n_splits, n_subjects)
+
+    def split(self, X, y=None, groups=None):
+        """Yield (train, test) row indices, one pair per fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Only its length is used.
+        y : array-like of shape (n_samples,)
+            Class labels (stratify the row folds when ``groups`` is None).
+        groups : array-like of shape (n_samples,), default=None
+            Subject id of each row.
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        self._check_params()
+        X, y, groups = indexable(X, y, groups)
+        if groups is None:
+            missing_groups_fallback(self.missing_groups, "InnerSubjectKFold.split",
+                                    "inner folds split rows, not subjects (route groups for subject folds)")
+            yield from StratifiedKFold(self.n_splits).split(X, y)
+            return
+        groups = check_groups(groups, _n_rows(X, groups), owner=type(self).__name__)
+        yield from GroupKFold(self._subject_splits(groups)).split(X, y, groups)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of folds: ``n_splits``, or the number of subjects if fewer.
+
+        Parameters
+        ----------
+        X, y : ignored
+        groups : array-like of shape (n_samples,), default=None
+            Subject id of each row.
+
+        Returns
+        -------
+        n_splits : int
+        """
+        self._check_params()
+        if groups is None:
+            return self.n_splits
+        return self._subject_splits(check_groups(groups, owner=type(self).__name__))
 
 
 def seedv_trial_groups(bunch):

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -5,6 +7,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 
 from skvalence.model_selection import (
     FACEDPaperSplit,
+    InnerSubjectKFold,
     SEEDVTrialSplit,
     StimulusDisjointSplit,
     SubjectKFold,
@@ -326,3 +329,40 @@ def test_stimulus_split_separates_emotion_from_clip_identity(seed):
     # A real class signal shared by the clips of a class survives both splits.
     by_subject, disjoint = both(*_clip_toy(signal=1.0, seed=seed))
     assert by_subject > chance + 0.3 and disjoint > chance + 0.3
+
+
+# ----------------------------------------------------------------------------- InnerSubjectKFold
+def test_inner_subject_kfold_groups_by_subject_and_caps_folds_at_subjects():
+    y = np.tile([0, 1, 2], 16)
+    subject = np.repeat(np.arange(6), 8)
+    folds = list(InnerSubjectKFold(3).split(y, y, groups=subject))
+    assert len(folds) == 3
+    assert all(set(subject[tr]).isdisjoint(subject[te]) for tr, te in folds)
+    np.testing.assert_array_equal(np.sort(np.concatenate([te for _, te in folds])), np.arange(len(y)))
+    two = subject < 2
+    assert InnerSubjectKFold(3).get_n_splits(groups=subject[two]) == 2
+    assert len(list(InnerSubjectKFold(3).split(y[two], y[two], groups=subject[two]))) == 2
+    with pytest.raises(ValueError, match="1 subject; cross-subject inner folds need at least 2"):
+        list(InnerSubjectKFold(3).split(y[:8], y[:8], groups=subject[:8]))
+    for bad in (1, 2.5, True):
+        with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+            list(InnerSubjectKFold(bad).split(y, y, groups=subject))
+    with pytest.raises(ValueError, match="missing_groups"):
+        list(InnerSubjectKFold(missing_groups="maybe").split(y, y, groups=subject))
+    # Routed like any group splitter.
+    assert InnerSubjectKFold().get_metadata_routing().split.requests == {"groups": True}
+
+
+def test_inner_subject_kfold_without_groups_follows_missing_groups():
+    y = np.tile([0, 1], 15)
+    subject = (np.arange(30) // 2) % 3  # rows of the three subjects interleaved
+    with pytest.warns(UserWarning, match="rows, not subjects"):
+        folds = list(InnerSubjectKFold(3).split(y, y))
+    assert len(folds) == 3
+    assert all(np.bincount(y[te]).tolist() == [5, 5] for _, te in folds)  # stratified by class
+    assert any(set(subject[tr]) & set(subject[te]) for tr, te in folds)  # rows, so subjects cross
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(InnerSubjectKFold(3, missing_groups="ignore").split(y, y))) == 3
+    with pytest.raises(ValueError, match="needs `groups`"):
+        list(InnerSubjectKFold(3, missing_groups="raise").split(y, y))

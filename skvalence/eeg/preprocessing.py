@@ -11,38 +11,15 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._validation import check_groups
+from ..utils._validation import check_groups, check_missing_groups, missing_groups_fallback
 
 __all__ = ["SubjectStandardScaler"]
-
-_MISSING_GROUPS = ("warn", "ignore", "raise")
-
-
-def check_missing_groups(policy):
-    """Refuse a ``missing_groups`` value other than "warn", "ignore" or "raise"."""
-    if policy not in _MISSING_GROUPS:
-        raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {policy!r}")
-
-
-def missing_groups_fallback(policy, owner, fallback):
-    """Apply a per-subject transformer's ``missing_groups`` policy when no ``groups`` came.
-
-    "raise" raises the routing advice of :func:`~skvalence.utils._validation.check_groups`;
-    "warn" warns that ``fallback`` (what the transformer does instead) happens; "ignore"
-    does nothing.
-    """
-    if policy == "raise":
-        check_groups(None, owner=owner)
-    if policy == "warn":
-        warnings.warn(f"{owner}: no `groups` given; {fallback}", UserWarning, stacklevel=3)
-
 
 def _pow2_exponents(X):
     """Per column, the exponent ``e`` of the power of two just above ``max |X[:, j]|`` (0 for zero columns)."""

@@ -27,6 +27,7 @@ pyriemann's estimators (nothing Riemannian is re-implemented here):
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
@@ -40,15 +41,15 @@ from pyriemann.tangentspace import TangentSpace
 from scipy import signal
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._validation import check_groups
+from ..model_selection import InnerSubjectKFold
+from ..utils._validation import check_groups, check_missing_groups, missing_groups_fallback
 from .bands import check_bands
 from .features import _EpochsReader, _epochs_input_tags, _is_epochs, _n_epochs
-from .preprocessing import check_missing_groups, missing_groups_fallback
 
 __all__ = [
     "FilterBankCovariances",
@@ -60,6 +61,11 @@ __all__ = [
 ]
 
 _CLASSIFIERS = ("tangent-space", "mdm")
+#: Candidates for C when ``make_riemann_pipeline(C="cv")``: the 2640 tangent coordinates of 32 channels x 5
+#: bands need far more regularisation than LogisticRegression's C=1.0 (see the ``C`` parameter).
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0)
+#: Inner folds of the C search.
+C_CV_FOLDS = 3
 #: Float64 bytes of raw input band-passed at once by FilterBankCovariances. The filter's work arrays
 #: are a few times this, so extraction needs a small, fixed working memory beyond its input and output
 #: (a few epochs of 32 channels x 10 s at 250 Hz), whatever the number of epochs or subjects.
@@ -693,7 +699,7 @@ def make_riemann_pipeline(
     classifier="tangent-space",
     shrinkage="oas",
     recentre=True,
-    C=1.0,
+    C="cv",
     metric="riemann",
     filter_order=4,
     missing_groups="warn",
@@ -732,23 +738,28 @@ def make_riemann_pipeline(
     recentre : bool, default=True
         Whether to re-centre per subject; False replaces the step with
         ``"passthrough"`` (for comparisons).
-    C : float, default=1.0
-        Inverse regularisation of the logistic regression (tangent space only).
-        The tangent space has ``n_bands * c * (c + 1) / 2`` coordinates (2640
-        for FACED's 32 channels and 5 bands), so 1.0 regularises little: on
-        the 123-subject FACED-like default cohort, TS+LR scores balanced
-        accuracy 0.244 with ``C=1.0`` and 0.332 with ``C`` picked by a
-        subject-grouped inner CV on the training subjects
-        (``benchmarks/bench_riemann.py``). To pick it that way, replace the
-        classifier with ``LogisticRegressionCV(Cs=[1e-3, 1e-2, 1e-1, 1],
-        cv=GroupKFold(3))`` (``pipe.set_params(classifier=...)``) and route
-        ``groups``.
+    C : "cv", float or sequence of float, default="cv"
+        Inverse regularisation of the logistic regression (tangent space
+        only). ``"cv"`` picks it among ``C_GRID`` (1e-3 ... 1) by balanced
+        accuracy in a 3-fold inner CV on the training data
+        (:class:`~sklearn.linear_model.LogisticRegressionCV`); the folds are
+        by subject (:class:`~skvalence.model_selection.InnerSubjectKFold`)
+        when ``groups`` is routed, as for the re-centring step, and by row,
+        per ``missing_groups``, otherwise. A sequence is searched the same
+        way; a float is used as is (:class:`~sklearn.linear_model.LogisticRegression`).
+        Why search: the tangent space has ``n_bands * c * (c + 1) / 2``
+        coordinates (2640 for FACED's 32 channels and 5 bands), so a fixed
+        1.0 regularises little. On the 123-subject FACED-like default cohort
+        TS+LR scores balanced accuracy 0.244 with ``C=1.0`` and 0.332 with the
+        subject-grouped search (``benchmarks/bench_riemann.py``). The search
+        costs about ``3 * len(grid) + 1`` fits.
     metric : str, default="riemann"
         Metric of the tangent space or of MDM.
     filter_order : int, default=4
         Butterworth order of the band-pass filters.
     missing_groups : {"warn", "ignore", "raise"}, default="warn"
-        Behaviour of the re-centring step when ``groups`` is not given.
+        Behaviour of the re-centring step, and of the inner folds of
+        ``C="cv"``, when ``groups`` is not given.
 
     Returns
     -------
@@ -780,9 +791,29 @@ def make_riemann_pipeline(
     if classifier == "tangent-space":
         steps += [
             ("tangent_space", FilterBankTangentSpace(metric=metric)),
-            ("classifier", LogisticRegression(C=C, max_iter=1000)),
+            ("classifier", _logistic_regression(C, missing_groups)),
         ]
     else:
         steps += [("classifier", FilterBankMDM(metric=metric))]
     return Pipeline(steps)
 
+
+def _logistic_regression(C, missing_groups):
+    """LogisticRegression with a fixed ``C``, or LogisticRegressionCV searching it by subject-grouped folds."""
+    if isinstance(C, numbers.Real) and not isinstance(C, bool):
+        if not (math.isfinite(C) and C > 0):
+            raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")
+        return LogisticRegression(C=C, max_iter=1000)
+    grid = C_GRID if isinstance(C, str) and C == "cv" else C
+    if isinstance(grid, str) or not np.iterable(grid) or not len(grid) or not all(
+        isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) and c > 0 for c in grid
+    ):
+        raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")
+    # Explicit ridge-only search and the new fitted attributes where this scikit-learn has them (>= 1.8);
+    # older releases take neither argument.
+    modern = "use_legacy_attributes" in inspect.signature(LogisticRegressionCV).parameters
+    extra = dict(l1_ratios=(0.0,), use_legacy_attributes=False) if modern else {}
+    return LogisticRegressionCV(
+        Cs=[float(c) for c in grid], cv=InnerSubjectKFold(C_CV_FOLDS, missing_groups=missing_groups),
+        scoring="balanced_accuracy", max_iter=1000, **extra,
+    )

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_count", "check_groups", "format_ids", "jsonable", "stimulus_classes"]
+__all__ = [
+    "check_count",
+    "check_groups",
+    "check_missing_groups",
+    "format_ids",
+    "jsonable",
+    "missing_groups_fallback",
+    "stimulus_classes",
+]
 
 
 def check_groups(groups, n_samples=None, *, owner=None, name="groups"):
@@ -69,6 +78,28 @@ def check_groups(groups, n_samples=None, *, owner=None, name="groups"):
                 "give every row an id of one type (e.g. all int or all str)"
             ) from None
     return groups
+
+
+_MISSING_GROUPS = ("warn", "ignore", "raise")
+
+
+def check_missing_groups(policy):
+    """Refuse a ``missing_groups`` value other than "warn", "ignore" or "raise"."""
+    if policy not in _MISSING_GROUPS:
+        raise ValueError(f"missing_groups must be one of {_MISSING_GROUPS}, got {policy!r}")
+
+
+def missing_groups_fallback(policy, owner, fallback):
+    """Apply a per-subject transformer's ``missing_groups`` policy when no ``groups`` came.
+
+    "raise" raises the routing advice of :func:`~skvalence.utils._validation.check_groups`;
+    "warn" warns that ``fallback`` (what the transformer does instead) happens; "ignore"
+    does nothing.
+    """
+    if policy == "raise":
+        check_groups(None, owner=owner)
+    if policy == "warn":
+        warnings.warn(f"{owner}: no `groups` given; {fallback}", UserWarning, stacklevel=3)
 
 
 def check_count(value, name, *, minimum=1):

@@ -11,12 +11,14 @@ from pyriemann.geometry.mean import mean_riemann
 from pyriemann.tangentspace import TangentSpace
 from scipy import signal
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_predict, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from skvalence.eeg import FilterBankCovariances, SubjectRecentering, make_riemann_pipeline
-from skvalence.eeg.riemann import FilterBankMDM, FilterBankTangentSpace, block_diagonal
+from skvalence.eeg.riemann import C_GRID, FilterBankMDM, FilterBankTangentSpace, block_diagonal
+from skvalence.model_selection import InnerSubjectKFold
 
 SFREQ = 100.0
 BANDS = [("theta", 4, 8), ("alpha", 8, 13)]
@@ -119,7 +121,7 @@ def test_metadata_routing_cross_val_score_grid_search_clone_pickle():
         np.testing.assert_allclose(named, scores)  # one subject per test fold: the fallback is exact
 
         search = GridSearchCV(clone(pipe).set_params(recentering__missing_groups="ignore"),
-                              {"classifier__C": [0.1, 1.0]}, cv=GroupKFold(2))
+                              {"classifier__Cs": [[0.01], [0.1, 1.0]]}, cv=GroupKFold(2))
         search.fit(X, y, groups=subject)
         assert search.best_score_ > 0.8
         fitted = search.best_estimator_
@@ -144,8 +146,9 @@ def test_recentering_removes_planted_subject_shift():
     # Per-subject channel gains: without re-centring the classifier sees the subject, not the class.
     X, y, subject = _toy(n_subjects=6, n_per_subject=20, gain_scale=1.0, seed=2)
     alpha = [("alpha", 8, 13)]
-    with_rc = _loso_balanced_accuracy(make_riemann_pipeline(SFREQ, bands=alpha), X, y, subject)
-    without = _loso_balanced_accuracy(make_riemann_pipeline(SFREQ, bands=alpha, recentre=False), X, y, subject)
+    # A fixed C on both sides, so that the comparison isolates re-centring (the C search also adapts to the shift).
+    with_rc = _loso_balanced_accuracy(make_riemann_pipeline(SFREQ, bands=alpha, C=1.0), X, y, subject)
+    without = _loso_balanced_accuracy(make_riemann_pipeline(SFREQ, bands=alpha, recentre=False, C=1.0), X, y, subject)
     assert with_rc > 0.85
     assert without < with_rc - 0.2
 
@@ -190,6 +193,40 @@ def test_bad_input_raises_clear_errors():
         SubjectRecentering().fit(covs[..., :3], groups=subject)
     with pytest.raises(ValueError, match="classifier"):
         make_riemann_pipeline(SFREQ, classifier="svm")
+    for bad_c in (0.0, -1.0, float("nan"), "auto", [], [0.1, -1.0], True):
+        with pytest.raises(ValueError, match="C must be a positive number, 'cv'"):
+            make_riemann_pipeline(SFREQ, C=bad_c)
+
+
+class _RecordingInnerFolds(InnerSubjectKFold):
+    """The factory's inner splitter, keeping the folds it produced."""
+
+    def split(self, X, y=None, groups=None):
+        self.folds_ = list(super().split(X, y, groups))
+        yield from self.folds_
+
+
+def test_c_search_uses_subject_folds_when_groups_are_routed_and_row_folds_otherwise():
+    X, y, subject = _toy(n_subjects=4, n_per_subject=12)
+    pipe = make_riemann_pipeline(SFREQ, bands=BANDS)
+    assert isinstance(pipe[-1], LogisticRegressionCV) and tuple(pipe[-1].Cs) == C_GRID
+    assert isinstance(make_riemann_pipeline(SFREQ, C=0.5)[-1], LogisticRegression)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = clone(pipe).set_params(classifier__cv=_RecordingInnerFolds())
+        routed.fit(X, y, groups=subject)
+    folds = routed[-1].cv.folds_
+    assert len(folds) == 3 and all(set(subject[tr]).isdisjoint(subject[te]) for tr, te in folds)
+    assert routed[-1].C_ in C_GRID
+
+    bare = clone(pipe).set_params(classifier__cv=_RecordingInnerFolds(), recentering__missing_groups="ignore")
+    with pytest.warns(UserWarning, match="InnerSubjectKFold.split: no `groups`.*rows, not subjects"):
+        bare.fit(X, y)
+    mixed = bare[-1].cv.folds_
+    assert all(set(subject[tr]) & set(subject[te]) for tr, te in mixed)  # row folds: subjects on both sides
+    strict = clone(pipe).set_params(classifier__cv=InnerSubjectKFold(missing_groups="raise"),
+                                    recentering__missing_groups="ignore")
+    with pytest.raises(ValueError, match="needs `groups`"):
+        strict.fit(X, y)
 
 
 def test_recentering_output_ignores_labels_and_other_subjects_data():

@@ -120,7 +120,7 @@ def _riemann_features(context, loaders):
 
 
 def _riemann_after_covariances():
-    """The Riemannian pipeline minus its covariance step: re-centring, tangent space, LR."""
+    """The Riemannian pipeline minus its covariance step: re-centring, tangent space, LR (C by subject-grouped CV)."""
     from sklearn.pipeline import Pipeline
 
     from ...eeg.riemann import make_riemann_pipeline
