@@ -27,13 +27,13 @@ def test_every_baseline_is_scored_under_both_protocols_per_subject(identity_run)
     for row in out.scores:
         assert set(row) == set(SCORE_COLUMNS) and row["dataset"] == "simulated-faced"
         protocols.setdefault(row["pipeline"], set()).add(row["protocol"])
-    both = {"paper", "stimulus-disjoint"}
+    both = {"faced-paper-trainval", "stimulus-disjoint"}
     assert protocols == {"LR on DE": both | {"clip-identification"},
                          "Riemannian (tangent space)": both | {"clip-identification"},
                          "default net": both, "ensemble": both}
     subjects = set(np.unique(ctx.eeg.subject).tolist())
     disjoint = {r["subject"] for r in out.scores if r["pipeline"] == "LR on DE" and r["protocol"] == "stimulus-disjoint"}
-    paper = {r["subject"] for r in out.scores if r["pipeline"] == "LR on DE" and r["protocol"] == "paper"}
+    paper = {r["subject"] for r in out.scores if r["pipeline"] == "LR on DE" and r["protocol"] == "faced-paper-trainval"}
     assert disjoint == subjects  # the stimulus-disjoint rotations test every subject once
     assert paper < subjects  # the paper split tests its test subjects only
     riemann = {r["subject"] for r in out.scores if r["pipeline"] == "Riemannian (tangent space)"}

@@ -159,7 +159,9 @@ def _evaluate(context, name, estimator, X, y, subject, stimulus, identify):
 #: ``scores.csv``, the report's column and the report's description. On SEED-V it is not SEED-V's own
 #: protocol but a plain subject split.
 SUBJECT_SPLIT_NAMES = {
-    "faced": ("paper", "paper split", PROTOCOL_TEXT["paper"]),
+    # Not "faced-paper": that is the sweep's and ensemble's protocol, which train on subjects 0-79 and
+    # validate on 80-99; the identity step trains on 0-99 and tests the same subjects 100-122.
+    "faced": ("faced-paper-trainval", "paper split", PROTOCOL_TEXT["paper"]),
     "seedv": ("subject-split", "subject split",
               "subject split (FACED's 80/20/23 proportions applied to SEED-V's subjects; SEED-V's own protocol "
               "is within-subject, trials 0-4 train and 10-14 test, which are different clips already, so it "
@@ -168,7 +170,7 @@ SUBJECT_SPLIT_NAMES = {
 
 
 def _protocol_name(context, protocol):
-    """The protocol's name in ``scores.csv``: ``"paper"`` is a plain subject split on SEED-V."""
+    """The protocol's name in ``scores.csv`` (see :data:`SUBJECT_SPLIT_NAMES`); the others keep their names."""
     return SUBJECT_SPLIT_NAMES[context.cohort][0] if protocol == "paper" else protocol
 
 
