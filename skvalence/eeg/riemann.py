@@ -805,7 +805,8 @@ def _logistic_regression(C, missing_groups):
             raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")
         return LogisticRegression(C=C, max_iter=1000)
     grid = C_GRID if isinstance(C, str) and C == "cv" else C
-    if isinstance(grid, str) or not np.iterable(grid) or not len(grid) or not all(
+    grid = [] if isinstance(grid, str) or not np.iterable(grid) else list(grid)
+    if not grid or not all(
         isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) and c > 0 for c in grid
     ):
         raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")

@@ -193,7 +193,7 @@ def test_bad_input_raises_clear_errors():
         SubjectRecentering().fit(covs[..., :3], groups=subject)
     with pytest.raises(ValueError, match="classifier"):
         make_riemann_pipeline(SFREQ, classifier="svm")
-    for bad_c in (0.0, -1.0, float("nan"), "auto", [], [0.1, -1.0], True):
+    for bad_c in (0.0, -1.0, float("nan"), "auto", [], [0.1, -1.0], True, None):
         with pytest.raises(ValueError, match="C must be a positive number, 'cv'"):
             make_riemann_pipeline(SFREQ, C=bad_c)
 
@@ -211,6 +211,7 @@ def test_c_search_uses_subject_folds_when_groups_are_routed_and_row_folds_otherw
     pipe = make_riemann_pipeline(SFREQ, bands=BANDS)
     assert isinstance(pipe[-1], LogisticRegressionCV) and tuple(pipe[-1].Cs) == C_GRID
     assert isinstance(make_riemann_pipeline(SFREQ, C=0.5)[-1], LogisticRegression)
+    assert make_riemann_pipeline(SFREQ, C=(c for c in (0.1, 1))).named_steps["classifier"].Cs == [0.1, 1.0]
     with sklearn.config_context(enable_metadata_routing=True):
         routed = clone(pipe).set_params(classifier__cv=_RecordingInnerFolds())
         routed.fit(X, y, groups=subject)
