@@ -25,7 +25,7 @@ from sklearn.model_selection import BaseCrossValidator, GroupKFold, StratifiedKF
 from sklearn.model_selection._split import GroupsConsumerMixin
 from sklearn.utils import check_random_state, indexable
 
-from .utils._validation import check_groups, check_missing_groups, missing_groups_fallback, stimulus_classes
+from .utils._validation import check_count, check_groups, check_missing_groups, missing_groups_fallback, stimulus_classes
 
 __all__ = [
     "FACEDPaperSplit",
@@ -356,8 +356,7 @@ class SubjectKFold(GroupKFold):
         X, y, groups = indexable(X, y, groups)
         groups = check_groups(groups, _n_rows(X, groups), owner=type(self).__name__)
         n_subjects = np.unique(groups).size
-        if not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
-            raise ValueError(f"SubjectKFold: n_splits must be an integer >= 2, got {self.n_splits!r}")
+        check_count(self.n_splits, "SubjectKFold: n_splits", minimum=2)
         if self.n_splits > n_subjects:
             raise ValueError(
                 f"SubjectKFold: n_splits={self.n_splits} is more than the {n_subjects} subjects in groups"
@@ -410,8 +409,7 @@ class InnerSubjectKFold(GroupsConsumerMixin, BaseCrossValidator):
 
     def _check_params(self):
         check_missing_groups(self.missing_groups)
-        if isinstance(self.n_splits, bool) or not isinstance(self.n_splits, numbers.Integral) or self.n_splits < 2:
-            raise ValueError(f"InnerSubjectKFold: n_splits must be an integer >= 2, got {self.n_splits!r}")
+        check_count(self.n_splits, "InnerSubjectKFold: n_splits", minimum=2)
 
     def _subject_splits(self, groups):
         n_subjects = np.unique(groups).size

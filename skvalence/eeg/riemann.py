@@ -800,15 +800,14 @@ def make_riemann_pipeline(
 
 def _logistic_regression(C, missing_groups):
     """LogisticRegression with a fixed ``C``, or LogisticRegressionCV searching it by subject-grouped folds."""
-    if isinstance(C, numbers.Real) and not isinstance(C, bool):
-        if not (math.isfinite(C) and C > 0):
-            raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")
+    def positive(c):
+        return isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) and c > 0
+
+    if positive(C):
         return LogisticRegression(C=C, max_iter=1000)
     grid = C_GRID if isinstance(C, str) and C == "cv" else C
     grid = [] if isinstance(grid, str) or not np.iterable(grid) else list(grid)
-    if not grid or not all(
-        isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) and c > 0 for c in grid
-    ):
+    if not grid or not all(map(positive, grid)):
         raise ValueError(f"C must be a positive number, 'cv' or a sequence of them, got {C!r}")
     # Explicit ridge-only search and the new fitted attributes where this scikit-learn has them (>= 1.8);
     # older releases take neither argument.
