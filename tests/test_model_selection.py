@@ -354,7 +354,7 @@ def test_inner_subject_kfold_groups_by_subject_and_caps_folds_at_subjects():
 
 
 def test_inner_subject_kfold_without_groups_follows_missing_groups():
-    y = np.tile([0, 1], 15)
+    y = np.repeat([0, 1], 15)  # sorted labels: folds of consecutive rows would hold one class
     subject = (np.arange(30) // 2) % 3  # rows of the three subjects interleaved
     with pytest.warns(UserWarning, match="rows, not subjects"):
         folds = list(InnerSubjectKFold(3).split(y, y))

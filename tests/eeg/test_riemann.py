@@ -224,9 +224,11 @@ def test_c_search_uses_subject_folds_when_groups_are_routed_and_row_folds_otherw
         bare.fit(X, y)
     mixed = bare[-1].cv.folds_
     assert all(set(subject[tr]) & set(subject[te]) for tr, te in mixed)  # row folds: subjects on both sides
-    strict = clone(pipe).set_params(classifier__cv=InnerSubjectKFold(missing_groups="raise"),
-                                    recentering__missing_groups="ignore")
-    with pytest.raises(ValueError, match="needs `groups`"):
+    # The factory's own inner splitter, with the factory's missing_groups (no re-centring: the search alone
+    # sees the missing groups).
+    assert type(pipe[-1].cv) is InnerSubjectKFold and pipe[-1].cv.n_splits == 3
+    strict = make_riemann_pipeline(SFREQ, bands=BANDS, recentre=False, missing_groups="raise")
+    with pytest.raises(ValueError, match="InnerSubjectKFold.split needs `groups`"):
         strict.fit(X, y)
 
 
